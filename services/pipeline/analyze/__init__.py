@@ -1,0 +1,1 @@
+"""1vN code-quality analysis pipeline."""

@@ -1,0 +1,1 @@
+"""Real vLLM on CPU: tiny model maker and launcher."""
