@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Build every image the project needs without pulling from any registry.
+#
+#   scripts/build-images.sh                 # base (when missing) + vllm-sim, pipeline, nginx, vllm-cpu
+#   scripts/build-images.sh vllm-sim nginx  # only these (and the base when missing)
+#
+# Environment:
+#   BASE_IMAGE       base for every image; default judge-fleet/base:bookworm, made by debootstrap when
+#                    missing. Set it to e.g. python:3.11-slim-bookworm where a registry is reachable
+#                    (nginx then uses NGINX_BASE_IMAGE, default the same BASE_IMAGE).
+#   IMAGE_TAG        tag of the project's images (default dev)
+#   BOOTSTRAP_MIRROR Debian mirror for debootstrap (default: the host's apt mirror, else deb.debian.org)
+#   FORCE=1          rebuild even when an image's inputs are unchanged
+#
+# Python packages go in from a wheelhouse filled on the host (build/wheelhouse/<image>), copied into a
+# staged build context (build/context/<image> = service/ + wheels/), so builds need no network inside.
+# An image whose inputs (service files, wheelhouse, Dockerfile, base image) hash the same as the existing
+# image's label is not rebuilt, so calling this from tests is cheap when nothing changed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+BASE_TAG=judge-fleet/base:bookworm
+BASE_IMAGE=${BASE_IMAGE:-$BASE_TAG}
+NGINX_BASE_IMAGE=${NGINX_BASE_IMAGE:-$BASE_IMAGE}
+IMAGE_TAG=${IMAGE_TAG:-dev}
+HOST_PY=${HOST_PY:-python3}
+BUILD=$ROOT/build
+ALL_IMAGES=(vllm-sim pipeline nginx vllm-cpu)
+# Debian packages of the base image: python for the services, nginx for the proxy image, a CJK font for
+# the report's charts and word cloud, tini as PID 1.
+BASE_PACKAGES=python3,python3-venv,curl,ca-certificates,nginx-light,gettext-base,tini,procps,fonts-wqy-microhei
+
+say() { printf '\033[1mbuild-images:\033[0m %s\n' "$*" >&2; }
+
+host_mirror() {
+  local m
+  m=$(grep -rhvE '^[[:space:]]*#' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+      | grep -oE 'https?://[^ ]+/debian/?' | grep -v security | head -n1 || true)
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+build_base() {
+  if docker image inspect "$BASE_TAG" >/dev/null 2>&1; then return 0; fi
+  command -v debootstrap >/dev/null 2>&1 || {
+    [ "$(id -u)" = 0 ] || { say "debootstrap is missing; install it (apt-get install debootstrap) or set BASE_IMAGE"; exit 1; }
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  }
+  local mirror rootfs
+  mirror=${BOOTSTRAP_MIRROR:-$(host_mirror)}
+  rootfs=$BUILD/rootfs
+  rm -rf "$rootfs"; mkdir -p "$rootfs"
+  say "debootstrap bookworm from $mirror (about a minute)"
+  debootstrap --variant=minbase --include="$BASE_PACKAGES" bookworm "$rootfs" "$mirror" >"$BUILD/debootstrap.log" 2>&1 \
+    || { tail -n 30 "$BUILD/debootstrap.log" >&2; exit 1; }
+  chroot "$rootfs" apt-get clean
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin
+  say "docker import -> $BASE_TAG"
+  tar -C "$rootfs" -c . | docker import \
+    --change 'ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1' \
+    --change 'CMD ["/bin/bash"]' - "$BASE_TAG" >/dev/null
+  rm -rf "$rootfs"
+}
+
+# Print a hash of a list of paths' contents (files sorted by name, build outputs excluded).
+hash_paths() {
+  find "$@" -type f ! -path '*/__pycache__/*' ! -path '*.egg-info/*' ! -name '*.pyc' -print0 2>/dev/null \
+    | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
+}
+
+fill_wheelhouse() {
+  local name=$1 dir=$2 out=$BUILD/wheelhouse/$1 stamp key
+  key=$(hash_paths "$dir")
+  stamp=$out/.inputs
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then return 0; fi
+  rm -rf "$out"; mkdir -p "$out"
+  if [ -x "$dir/make-wheelhouse.sh" ]; then
+    say "wheelhouse $name: $dir/make-wheelhouse.sh"
+    "$dir/make-wheelhouse.sh" "$out"
+  else
+    say "wheelhouse $name: pip wheel $dir"
+    "$HOST_PY" -m pip wheel -q --disable-pip-version-check -w "$out" "$dir"
+  fi
+  echo "$key" >"$stamp"
+}
+
+# build_image NAME SOURCE_DIR DOCKERFILE BASE WITH_WHEELS
+build_image() {
+  local name=$1 src=$2 dockerfile=$3 base=$4 wheels=$5
+  local tag=judge-fleet/$name:$IMAGE_TAG ctx=$BUILD/context/$name key current base_id
+  base_id=$(docker image inspect --format '{{.Id}}' "$base" 2>/dev/null || echo "$base")
+  if [ "$wheels" = yes ]; then
+    fill_wheelhouse "$name" "$src"
+    key=$(printf '%s %s %s' "$(hash_paths "$src" "$BUILD/wheelhouse/$name")" "$base_id" "$IMAGE_TAG" | sha256sum | cut -c1-16)
+  else
+    key=$(printf '%s %s %s' "$(hash_paths "$src")" "$base_id" "$IMAGE_TAG" | sha256sum | cut -c1-16)
+  fi
+  current=$(docker image inspect --format '{{index .Config.Labels "judge-fleet.inputs"}}' "$tag" 2>/dev/null || true)
+  if [ "${FORCE:-0}" != 1 ] && [ "$current" = "$key" ]; then
+    say "$tag is up to date"; return 0
+  fi
+  rm -rf "$ctx"; mkdir -p "$ctx"
+  if [ "$wheels" = yes ]; then
+    cp -a "$src" "$ctx/service"
+    cp -al "$BUILD/wheelhouse/$name" "$ctx/wheels" 2>/dev/null || cp -a "$BUILD/wheelhouse/$name" "$ctx/wheels"
+    find "$ctx/service" \( -name __pycache__ -o -name '*.egg-info' \) -prune -exec rm -rf {} +
+  else
+    cp -a "$src/." "$ctx/"
+  fi
+  say "docker build $tag (base $base)"
+  DOCKER_BUILDKIT=0 docker build -q -f "$dockerfile" --build-arg "BASE_IMAGE=$base" \
+    --label "judge-fleet.inputs=$key" -t "$tag" "$ctx" >/dev/null
+  rm -rf "$ctx"
+}
+
+main() {
+  local images=("$@")
+  [ ${#images[@]} -gt 0 ] || images=("${ALL_IMAGES[@]}")
+  "$ROOT/scripts/docker-env.sh" up
+  mkdir -p "$BUILD"
+  if [ "$BASE_IMAGE" = "$BASE_TAG" ] || [ "$NGINX_BASE_IMAGE" = "$BASE_TAG" ]; then build_base; fi
+  for name in "${images[@]}"; do
+    case "$name" in
+      base) build_base ;;
+      vllm-sim) build_image vllm-sim services/vllm-sim services/vllm-sim/Dockerfile "$BASE_IMAGE" yes ;;
+      pipeline) build_image pipeline services/pipeline services/pipeline/Dockerfile "$BASE_IMAGE" yes ;;
+      vllm-cpu) build_image vllm-cpu services/vllm-cpu services/vllm-cpu/Dockerfile "$BASE_IMAGE" yes ;;
+      nginx) build_image nginx nginx nginx/Dockerfile "$NGINX_BASE_IMAGE" no ;;
+      *) say "unknown image '$name' (known: base ${ALL_IMAGES[*]})"; exit 2 ;;
+    esac
+  done
+  docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep '^judge-fleet/' >&2 || true
+}
+
+main "$@"
