@@ -1,0 +1,84 @@
+"""Compute every aggregate once, for the tables, charts and page to share."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from analyze.report import aggregate, bradley_terry
+from analyze.report import constants as c
+from analyze.report.journal import Journal
+
+
+@dataclass(frozen=True)
+class BootstrapSettings:
+    resamples: int = c.BOOTSTRAP_RESAMPLES
+    seed: int = c.BOOTSTRAP_SEED
+    prior: float = c.BT_PRIOR_WINS
+
+
+@dataclass
+class Analysis:
+    journal: Journal
+    dimensions: list[str]
+    models: list[str]
+    wins: np.ndarray  # wins[i, j]: times model i's candidate ranked above model j's in one task
+    model_rows: list[dict[str, Any]]
+    summary: dict[str, Any]
+    warnings: list[str]
+
+    def ranked_pairwise(self) -> tuple[list[str], np.ndarray]:
+        """Models strongest first and their pairwise win shares in that order (row beats column)."""
+        ranked = [row["model"] for row in self.model_rows]
+        order = [self.models.index(model) for model in ranked]
+        return ranked, aggregate.pairwise_shares(self.wins)[np.ix_(order, order)]
+
+
+def analyse(journal: Journal, settings: BootstrapSettings, warnings: list[str]) -> Analysis:
+    candidates = journal.candidates
+    dimensions = aggregate.score_dimensions(candidates) or [*c.DIMENSIONS, c.OVERALL]
+    models = aggregate.model_names(candidates)
+    outcomes = aggregate.pairwise_outcomes(candidates, models)
+    wins = outcomes.win_matrix()
+    strength = bradley_terry.fit(wins, settings.prior)
+    low, high = bradley_terry.bootstrap_interval(
+        outcomes, resamples=settings.resamples, seed=settings.seed, prior=settings.prior
+    )
+    rows = aggregate.model_rows(candidates, models, dimensions, wins, strength, low, high)
+    all_warnings = [*journal.warnings, *warnings]
+    summary = _summary(journal, models, dimensions, settings, all_warnings)
+    return Analysis(journal, dimensions, models, wins, rows, summary, all_warnings)
+
+
+def _summary(
+    journal: Journal,
+    models: list[str],
+    dimensions: list[str],
+    settings: BootstrapSettings,
+    warnings: list[str],
+) -> dict[str, Any]:
+    tasks = aggregate.task_counts(journal)
+    return {
+        "tasks": tasks,
+        **aggregate.throughput(journal, tasks["succeeded"]),
+        "backends": aggregate.backend_stats(journal.requests),
+        "position_consistency": aggregate.position_consistency(journal.swap_consistency),
+        "failures_by_kind": dict(sorted(Counter(journal.failure_kinds.values()).items())),
+        "issues_by_severity": aggregate.severity_counts(journal.issues),
+        "candidates": len(journal.candidates),
+        "models": models,
+        "dimensions": dimensions,
+        "judge_models": sorted(journal.judge_models),
+        "runs": len(journal.runs),
+        "interrupted_runs": sum(bool(run.get("interrupted")) for run in journal.runs),
+        "bradley_terry": {
+            "normalisation": "geometric mean 1",
+            "prior_wins_per_pair_side": settings.prior,
+            "bootstrap_resamples": settings.resamples,
+            "bootstrap_seed": settings.seed,
+        },
+        "warnings": warnings,
+    }

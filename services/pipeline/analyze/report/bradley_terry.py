@@ -1,0 +1,90 @@
+"""Bradley-Terry strengths from pairwise outcomes (MM algorithm, Hunter 2004) and a task bootstrap.
+
+P(i beats j) = p_i / (p_i + p_j). Strengths are normalised to a geometric mean of 1 (mean log-strength 0).
+A prior of `prior` pseudo-wins is credited to each side of every pair of distinct models, which keeps an
+undefeated model finite and links models that never met: for two models where a beat b w times in n,
+the fitted ratio p_a / p_b is exactly (w + prior) / (n - w + prior).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analyze.report import constants as c
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Every within-task pairwise outcome: the winner's and loser's model index, and the task's index."""
+
+    task: np.ndarray
+    winner: np.ndarray
+    loser: np.ndarray
+    n_models: int
+
+    def win_matrix(self, task_weights: np.ndarray | None = None) -> np.ndarray:
+        """wins[i, j] = (weighted) number of times model i beat model j."""
+        weights = None if task_weights is None else task_weights[self.task]
+        cells = self.winner * self.n_models + self.loser
+        flat = np.bincount(cells, weights=weights, minlength=self.n_models**2)
+        return flat.astype(float).reshape(self.n_models, self.n_models)
+
+
+def fit(wins: np.ndarray, prior: float = c.BT_PRIOR_WINS) -> np.ndarray:
+    """Strengths (geometric mean 1) maximising the Bradley-Terry likelihood of `wins` plus the prior."""
+    n = wins.shape[0]
+    if n == 0:
+        return np.zeros(0)
+    if prior < 0:
+        raise ValueError(f"prior must be >= 0, got {prior}")
+    off_diagonal = 1.0 - np.eye(n)
+    wins = wins * off_diagonal + prior * off_diagonal
+    if prior == 0 and not _strongly_connected(wins > 0):
+        raise ValueError("without a prior every model must beat and lose to the others (strongly connected)")
+    won = wins.sum(axis=1)
+    games = wins + wins.T
+    strength = np.ones(n)
+    for _ in range(c.BT_MAX_ITERATIONS):
+        denominator = (games / (strength[:, None] + strength[None, :])).sum(axis=1)
+        updated = np.divide(won, denominator, out=np.ones(n), where=denominator > 0)
+        updated /= np.exp(np.log(updated).mean())
+        done = np.max(np.abs(np.log(updated) - np.log(strength))) < c.BT_TOLERANCE
+        strength = updated
+        if done:
+            break
+    return strength
+
+
+def _strongly_connected(beats: np.ndarray) -> bool:
+    """True when every model reaches every other through a chain of wins (Hunter's existence condition)."""
+    n = beats.shape[0]
+    reach = beats | np.eye(n, dtype=bool)
+    for _ in range(max(1, int(np.ceil(np.log2(n))))):
+        reach = reach | ((reach.astype(int) @ reach.astype(int)) > 0)
+    return bool(reach.all())
+
+
+def bootstrap_interval(
+    outcomes: Outcomes,
+    *,
+    resamples: int = c.BOOTSTRAP_RESAMPLES,
+    seed: int = c.BOOTSTRAP_SEED,
+    prior: float = c.BT_PRIOR_WINS,
+    confidence: float = c.CONFIDENCE,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval of each strength over `resamples` refits on tasks drawn with replacement."""
+    n = outcomes.n_models
+    tasks = np.unique(outcomes.task)
+    if resamples <= 0 or tasks.size == 0:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    rng = np.random.default_rng(seed)
+    n_tasks = int(outcomes.task.max()) + 1
+    fits = np.empty((resamples, n))
+    for r in range(resamples):
+        drawn = rng.choice(tasks, size=tasks.size, replace=True)
+        weights = np.bincount(drawn, minlength=n_tasks).astype(float)
+        fits[r] = fit(outcomes.win_matrix(weights), prior)
+    tail = (1 - confidence) / 2 * 100
+    return np.percentile(fits, tail, axis=0), np.percentile(fits, 100 - tail, axis=0)

@@ -1,0 +1,201 @@
+"""The PNG charts. Figures are made without pyplot (no global state, Agg canvas)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib import font_manager, ticker
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from analyze.report import constants as c
+from analyze.report.analysis import Analysis
+
+_PALETTE = mpl.colormaps["tab10"].colors
+
+
+@contextlib.contextmanager
+def chart_style(font_path: str | None) -> Iterator[None]:
+    """Matplotlib settings for every chart; a CJK font first in the family list when there is one."""
+    families = ["DejaVu Sans"]
+    if font_path:
+        font_manager.fontManager.addfont(font_path)
+        families.insert(0, font_manager.FontProperties(fname=font_path).get_name())
+    style = {
+        "font.family": "sans-serif",
+        "font.sans-serif": families,
+        "axes.unicode_minus": False,  # CJK fonts often lack U+2212
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "figure.dpi": c.CHART_DPI,
+    }
+    with mpl.rc_context(style):
+        yield
+
+
+def write_charts(analysis: Analysis, charts_dir: Path, font_path: str | None) -> dict[str, Path]:
+    """Write each chart that has data; returns {"chart_<name>": path}."""
+    charts_dir.mkdir(parents=True, exist_ok=True)
+    makers: dict[str, Callable[[Analysis], Figure | None]] = {
+        "scores_by_model": _scores_by_model,
+        "dimensions": _dimensions,
+        "win_rates": _win_rates,
+        "ranking": _ranking,
+        "backends": _backends,
+    }
+    written = {}
+    with chart_style(font_path):
+        for name, make in makers.items():
+            figure = make(analysis)
+            path = charts_dir / f"{name}.png"
+            if figure is None:
+                path.unlink(missing_ok=True)  # a chart from an earlier report must not outlive its data
+                continue
+            FigureCanvasAgg(figure)
+            figure.savefig(path, format="png", bbox_inches="tight")
+            written[f"chart_{name}"] = path
+    return written
+
+
+def _colour(analysis: Analysis, model: str) -> tuple[float, ...]:
+    return _PALETTE[analysis.models.index(model) % len(_PALETTE)]
+
+
+def _headline_dimension(analysis: Analysis) -> str:
+    return c.OVERALL if c.OVERALL in analysis.dimensions else analysis.dimensions[0]
+
+
+def _scores_by_model(analysis: Analysis) -> Figure | None:
+    if not analysis.journal.candidates:
+        return None
+    dimension = _headline_dimension(analysis)
+    values: dict[str, list[float]] = defaultdict(list)
+    for candidate in analysis.journal.candidates:
+        if dimension in candidate.scores:
+            values[candidate.model].append(candidate.scores[dimension])
+    models = [model for model in analysis.models if values[model]]
+    figure = Figure(figsize=(max(6, 1.2 * len(models) + 2), 4.5))
+    axes = figure.add_subplot()
+    boxes = axes.boxplot([values[m] for m in models], tick_labels=models, patch_artist=True, showmeans=True)
+    for box, model in zip(boxes["boxes"], models, strict=True):
+        box.set(facecolor=_colour(analysis, model), alpha=0.6)
+    axes.set(title=f"{dimension} score by model", ylabel="score (1-10)", ylim=(0.5, 10.5))
+    axes.tick_params(axis="x", rotation=20)
+    return figure
+
+
+def _dimensions(analysis: Analysis) -> Figure | None:
+    rows = analysis.model_rows
+    if not rows:
+        return None
+    dimensions = analysis.dimensions
+    figure = Figure(figsize=(max(7, 1.4 * len(dimensions) + 2), 4.5))
+    axes = figure.add_subplot()
+    width = 0.8 / len(rows)
+    positions = np.arange(len(dimensions))
+    for i, row in enumerate(sorted(rows, key=lambda r: r["model"])):
+        means = np.array([_num(row[f"{d}_mean"]) for d in dimensions])
+        lows = np.array([_num(row[f"{d}_ci_low"], default=m) for d, m in zip(dimensions, means, strict=True)])
+        highs = np.array(
+            [_num(row[f"{d}_ci_high"], default=m) for d, m in zip(dimensions, means, strict=True)]
+        )
+        axes.bar(
+            positions + (i - (len(rows) - 1) / 2) * width,
+            means,
+            width,
+            yerr=[means - lows, highs - means],
+            capsize=3,
+            label=row["model"],
+            color=_colour(analysis, row["model"]),
+        )
+    axes.set_xticks(positions, dimensions, rotation=15)
+    axes.set(title="mean score per dimension (95% CI)", ylabel="score (1-10)", ylim=(0, 10.5))
+    axes.legend(loc="lower right", fontsize="small")
+    return figure
+
+
+def _num(value: float | None, default: float = np.nan) -> float:
+    return default if value is None else float(value)
+
+
+def _win_rates(analysis: Analysis) -> Figure | None:
+    if len(analysis.models) < 2 or not analysis.wins.any():
+        return None
+    models, shares = analysis.ranked_pairwise()
+    n = len(models)
+    figure = Figure(figsize=(max(5, 0.9 * n + 3), max(4, 0.8 * n + 2)))
+    axes = figure.add_subplot()
+    image = axes.imshow(np.ma.masked_invalid(shares), cmap="RdYlGn", vmin=0, vmax=1)
+    axes.set_xticks(range(n), models, rotation=30, ha="right")
+    axes.set_yticks(range(n), models)
+    axes.grid(False)
+    for (row, column), share in np.ndenumerate(shares):
+        if not np.isnan(share):
+            axes.text(column, row, f"{share:.0%}", ha="center", va="center", fontsize="small")
+    axes.set(title="win rate of row model vs column model", xlabel="opponent", ylabel="model")
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04)
+    return figure
+
+
+def _ranking(analysis: Analysis) -> Figure | None:
+    rows = [row for row in analysis.model_rows if row["bt_strength"] is not None and row["comparisons"]]
+    if not rows:
+        return None
+    rows = sorted(rows, key=lambda r: r["bt_strength"])
+    strength = np.array([row["bt_strength"] for row in rows])
+    low = np.array([_num(row["bt_ci_low"], default=s) for row, s in zip(rows, strength, strict=True)])
+    high = np.array([_num(row["bt_ci_high"], default=s) for row, s in zip(rows, strength, strict=True)])
+    figure = Figure(figsize=(7, max(2.2, 0.45 * len(rows) + 1.2)))
+    axes = figure.add_subplot()
+    positions = np.arange(len(rows))
+    axes.errorbar(
+        strength,
+        positions,
+        xerr=[strength - np.minimum(low, strength), np.maximum(high, strength) - strength],
+        fmt="o",
+        capsize=4,
+        color="#1f4e79",
+    )
+    axes.set_yticks(positions, [row["model"] for row in rows])
+    axes.set_xscale("log")
+    axes.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    axes.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _pos: f"{value:g}"))
+    axes.xaxis.set_minor_formatter(ticker.NullFormatter())
+    axes.set_ylim(-0.6, len(rows) - 0.4)
+    axes.axvline(1.0, color="grey", linewidth=0.8, linestyle="--")
+    axes.set(title="Bradley-Terry strength (95% bootstrap CI, geometric mean 1)", xlabel="strength (log)")
+    return figure
+
+
+def _backends(analysis: Analysis) -> Figure | None:
+    backends = analysis.summary["backends"]
+    if not backends:
+        return None
+    names = list(backends)
+    latencies: dict[str, list[float]] = defaultdict(list)
+    for request in analysis.journal.requests:
+        if request.latency_s is not None:
+            latencies[request.backend].append(request.latency_s)
+    figure = Figure(figsize=(11, max(3, 0.5 * len(names) + 2)))
+    share_axes, latency_axes = figure.subplots(1, 2)
+    positions = np.arange(len(names))
+    share_axes.barh(positions, [backends[name]["share"] for name in names], color="#4a90c2")
+    share_axes.set(title="share of requests", xlabel="share", xlim=(0, 1))
+    with_latency = [i for i, name in enumerate(names) if latencies[name]]
+    if with_latency:
+        latency_axes.boxplot(
+            [latencies[names[i]] for i in with_latency], positions=with_latency, orientation="horizontal"
+        )
+    latency_axes.set(title="request latency", xlabel="seconds")
+    for axes in (share_axes, latency_axes):
+        axes.set_yticks(positions, names)
+        axes.set_ylim(-0.6, len(names) - 0.4)
+        axes.invert_yaxis()
+    return figure

@@ -1,0 +1,62 @@
+"""Every default of the report in one place."""
+
+from __future__ import annotations
+
+JOURNAL_SCHEMA = 1
+
+RESULTS_FILE = "results.jsonl"
+FAILURES_FILE = "failures.jsonl"
+REJECTS_FILE = "rejects.jsonl"
+RUNS_FILE = "runs.jsonl"
+
+SCORES_CSV = "scores.csv"
+MODELS_CSV = "models.csv"
+PAIRWISE_CSV = "pairwise.csv"
+ISSUES_CSV = "issues.csv"
+SUMMARY_JSON = "summary.json"
+CHARTS_DIR = "charts"
+WORDCLOUD_PNG = "wordcloud.png"
+REPORT_HTML = "report.html"
+
+# Order used for columns and charts; dimensions a judge adds beyond these follow in first-seen order.
+DIMENSIONS = ("correctness", "readability", "efficiency", "robustness", "maintainability")
+OVERALL = "overall"
+SEVERITIES = ("low", "medium", "high", "critical")
+
+CONFIDENCE = 0.95
+LATENCY_PERCENTILES = (50, 90, 95, 99)
+
+# Bradley-Terry: pseudo-wins credited to each side of every model pair, so an undefeated model stays
+# finite and models that never met are still comparable. Two models, a beats b w of n: ratio (w+a)/(n-w+a).
+BT_PRIOR_WINS = 0.5
+BT_MAX_ITERATIONS = 10_000
+BT_TOLERANCE = 1e-10
+BOOTSTRAP_RESAMPLES = 200
+BOOTSTRAP_SEED = 0
+
+# Fonts with CJK glyphs, tried in order after FONT_PATH; then `fc-list :lang=zh`.
+FONT_ENV = "FONT_PATH"
+CJK_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+)
+
+WORDCLOUD_WIDTH = 1200
+WORDCLOUD_HEIGHT = 600
+WORDCLOUD_MAX_WORDS = 150
+WORDCLOUD_MIN_WORD_LENGTH = 2
+# Words that say nothing about a flaw; jieba's tokens are lower-cased before this check.
+_STOPWORDS_TEXT = """
+the a an and or of to in on for is are be not no with without when this that it its as at by from
+code function value values should could would can may might does do use uses used using there
+的 了 和 是 在 有 没有 未 对 与 或 及 会 可能 应该 需要 一个 这个 进行 使用 时 中 等 但 也 都 就 不
+"""
+WORDCLOUD_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+CHART_DPI = 110
+HTML_MAX_SCORE_ROWS = 500

@@ -1,0 +1,259 @@
+"""Read the four journal files of an output directory into compact records.
+
+Lines are streamed; a torn line (the last one without its newline, or any line that is not JSON) is
+skipped and noted, a line with a future schema or a missing/ill-typed field stops with an error naming
+the file, line and field. results.jsonl is deduplicated by task_id (first line wins).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analyze.report import constants as c
+
+
+class JournalError(ValueError):
+    """A journal line the report cannot use; the message names the file, line and field."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    task_id: str
+    candidate_id: str
+    model: str
+    label: str
+    position: int
+    truncated: bool
+    scores: dict[str, float]
+    rank: int
+
+
+@dataclass(frozen=True)
+class Issue:
+    task_id: str
+    candidate_id: str | None
+    model: str | None
+    category: str
+    severity: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Request:
+    task_id: str
+    backend: str
+    latency_s: float | None
+    prompt_tokens: int
+    completion_tokens: int
+    succeeded: bool
+
+
+@dataclass
+class Journal:
+    """Everything the report needs, without prompts, code or rationales."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    result_task_ids: set[str] = field(default_factory=set)
+    swap_consistency: list[bool] = field(default_factory=list)
+    result_times: list[tuple[float, float]] = field(default_factory=list)
+    judge_models: set[str] = field(default_factory=set)
+    failure_kinds: dict[str, str] = field(default_factory=dict)  # task_id -> last kind, unresolved only
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Line:
+    """One parsed journal line plus where it came from, for error messages."""
+
+    def __init__(self, path: Path, number: int, obj: Any) -> None:
+        self.where = f"{path.name} line {number}"
+        if not isinstance(obj, dict):
+            raise JournalError(f"{self.where}: expected a JSON object, got {type(obj).__name__}")
+        schema = obj.get("schema")
+        if schema != c.JOURNAL_SCHEMA:
+            raise JournalError(
+                f"{self.where}: field 'schema' is {schema!r}; this report reads schema {c.JOURNAL_SCHEMA}"
+            )
+        self.obj = obj
+
+    def get(self, obj: dict[str, Any], name: str, kind: type | tuple[type, ...], path: str = "") -> Any:
+        label = f"{path}{name}"
+        if name not in obj:
+            raise JournalError(f"{self.where}: field '{label}' is missing")
+        value = obj[name]
+        if not _is_kind(value, kind):
+            raise JournalError(f"{self.where}: field '{label}' has {value!r}, expected {_kind_name(kind)}")
+        return value
+
+    def opt(self, obj: dict[str, Any], name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+        if obj.get(name) is None:
+            return default
+        return self.get(obj, name, kind)
+
+
+def _is_kind(value: Any, kind: type | tuple[type, ...]) -> bool:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        return False  # JSON true is not a number here
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return isinstance(value, kinds)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)
+
+
+NUMBER = (int, float)
+
+
+def iter_lines(path: Path, warnings: list[str]) -> Iterator[_Line]:
+    """Yield each complete JSON line of `path`; note skipped torn lines in `warnings`."""
+    if not path.exists():
+        return
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            if not raw.endswith(b"\n"):
+                warnings.append(f"{path.name} line {number}: torn last line (no newline) ignored")
+                continue
+            try:
+                obj = json.loads(raw)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                warnings.append(f"{path.name} line {number}: not JSON (torn write) ignored")
+                continue
+            yield _Line(path, number, obj)
+
+
+def read_journal(output_dir: Path) -> Journal:
+    """Read results, failures, rejects and runs from `output_dir` (missing files count as empty)."""
+    journal = Journal()
+    for line in iter_lines(output_dir / c.RESULTS_FILE, journal.warnings):
+        _add_result(journal, line)
+    for line in iter_lines(output_dir / c.FAILURES_FILE, journal.warnings):
+        _add_failure(journal, line)
+    for line in iter_lines(output_dir / c.REJECTS_FILE, journal.warnings):
+        line.get(line.obj, "reason", str)
+        journal.rejects.append(line.obj)
+    for line in iter_lines(output_dir / c.RUNS_FILE, journal.warnings):
+        _check_run(line)
+        journal.runs.append(line.obj)
+    return journal
+
+
+def _add_result(journal: Journal, line: _Line) -> None:
+    obj = line.obj
+    task_id = line.get(obj, "task_id", str)
+    if task_id in journal.result_task_ids:
+        journal.warnings.append(f"{line.where}: second result for task {task_id!r} ignored")
+        return
+    candidates = [
+        _candidate(line, task_id, item, f"candidates[{i}].")
+        for i, item in enumerate(line.get(obj, "candidates", list))
+    ]
+    _check_ranks(line, candidates)
+    model_of = {candidate.candidate_id: candidate.model for candidate in candidates}
+    issues = [
+        _issue(line, task_id, item, f"issues[{i}].", model_of)
+        for i, item in enumerate(line.opt(obj, "issues", list, []))
+    ]
+    requests = [
+        _request(line, task_id, item, f"requests[{i}].", succeeded=True)
+        for i, item in enumerate(line.opt(obj, "requests", list, []))
+    ]
+    swap = line.opt(obj, "swap", dict)
+    # Only now, with the whole line valid, does it count.
+    journal.result_task_ids.add(task_id)
+    journal.candidates.extend(candidates)
+    journal.issues.extend(issues)
+    journal.requests.extend(requests)
+    if swap is not None:
+        journal.swap_consistency.append(line.get(swap, "position_consistent", bool, "swap."))
+    started = line.opt(obj, "started_at", NUMBER)
+    finished = line.opt(obj, "finished_at", NUMBER)
+    if started is not None and finished is not None:
+        journal.result_times.append((float(started), float(finished)))
+    judge = line.opt(obj, "judge_model", str)
+    if judge:
+        journal.judge_models.add(judge)
+
+
+def _candidate(line: _Line, task_id: str, item: Any, path: str) -> Candidate:
+    if not isinstance(item, dict):
+        raise JournalError(f"{line.where}: field '{path[:-1]}' is not an object")
+    scores = line.get(item, "scores", dict, path)
+    for name, value in scores.items():
+        if not _is_kind(value, NUMBER):
+            raise JournalError(f"{line.where}: field '{path}scores.{name}' has {value!r}, expected a number")
+    return Candidate(
+        task_id=task_id,
+        candidate_id=line.get(item, "candidate_id", str, path),
+        model=line.get(item, "model", str, path),
+        label=str(item.get("label") or ""),
+        position=line.get(item, "position", int, path),
+        truncated=bool(item.get("truncated", False)),
+        scores={name: float(value) for name, value in scores.items()},
+        rank=line.get(item, "rank", int, path),
+    )
+
+
+def _check_ranks(line: _Line, candidates: list[Candidate]) -> None:
+    ranks = sorted(candidate.rank for candidate in candidates)
+    if ranks != list(range(1, len(candidates) + 1)):
+        raise JournalError(f"{line.where}: field 'candidates[].rank' is {ranks}, not a permutation of 1..N")
+
+
+def _issue(line: _Line, task_id: str, item: Any, path: str, model_of: dict[str, str]) -> Issue:
+    if not isinstance(item, dict):
+        raise JournalError(f"{line.where}: field '{path[:-1]}' is not an object")
+    candidate_id = line.opt(item, "candidate_id", str)
+    return Issue(
+        task_id=task_id,
+        candidate_id=candidate_id,
+        model=line.opt(item, "model", str) or model_of.get(candidate_id or ""),
+        category=line.get(item, "category", str, path),
+        severity=line.opt(item, "severity", str, ""),
+        text=line.opt(item, "text", str, ""),
+    )
+
+
+def _request(line: _Line, task_id: str, item: Any, path: str, *, succeeded: bool) -> Request:
+    if not isinstance(item, dict):
+        raise JournalError(f"{line.where}: field '{path[:-1]}' is not an object")
+    latency = line.opt(item, "latency_s", NUMBER)
+    return Request(
+        task_id=task_id,
+        backend=line.get(item, "backend", str, path),
+        latency_s=None if latency is None else float(latency),
+        prompt_tokens=int(line.opt(item, "prompt_tokens", int, 0)),
+        completion_tokens=int(line.opt(item, "completion_tokens", int, 0)),
+        succeeded=succeeded,
+    )
+
+
+def _add_failure(journal: Journal, line: _Line) -> None:
+    task_id = line.get(line.obj, "task_id", str)
+    kind = line.get(line.obj, "kind", str)
+    requests = line.opt(line.obj, "requests", list, [])
+    journal.requests.extend(
+        _request(line, task_id, item, f"requests[{i}].", succeeded=False) for i, item in enumerate(requests)
+    )
+    if task_id not in journal.result_task_ids:
+        journal.failure_kinds[task_id] = kind
+
+
+def _check_run(line: _Line) -> None:
+    for name in ("started_at", "finished_at"):
+        line.get(line.obj, name, NUMBER)
+    for name in ("tasks_valid", "tasks_skipped"):
+        line.opt(line.obj, name, int)

@@ -1,0 +1,80 @@
+"""The CSV tables and summary.json, written from an Analysis."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from analyze.report import aggregate
+from analyze.report import constants as c
+from analyze.report.analysis import Analysis
+
+_SCORE_KEYS = ["task_id", "candidate_id", "model", "label", "position", "truncated"]
+
+
+def scores_frame(analysis: Analysis) -> pd.DataFrame:
+    columns = [*_SCORE_KEYS, *analysis.dimensions, "rank"]
+    rows = (
+        [
+            candidate.task_id,
+            candidate.candidate_id,
+            candidate.model,
+            candidate.label,
+            candidate.position,
+            candidate.truncated,
+            *(candidate.scores.get(name) for name in analysis.dimensions),
+            candidate.rank,
+        ]
+        for candidate in analysis.journal.candidates
+    )
+    return pd.DataFrame.from_records(list(rows), columns=columns)
+
+
+def models_frame(analysis: Analysis) -> pd.DataFrame:
+    columns = ["model", "count", "tasks"]
+    for name in analysis.dimensions:
+        columns += [f"{name}_mean", f"{name}_ci_low", f"{name}_ci_high"]
+    columns += ["mean_rank", "wins", "comparisons", "win_rate", "bt_strength", "bt_ci_low", "bt_ci_high"]
+    return pd.DataFrame.from_records(analysis.model_rows, columns=columns)
+
+
+def pairwise_frame(analysis: Analysis) -> pd.DataFrame:
+    """Row model a, column model b: share of a-vs-b pairs a won (empty where they never met)."""
+    models, shares = analysis.ranked_pairwise()
+    frame = pd.DataFrame(shares, index=models, columns=models)
+    frame.index.name = "model"
+    return frame
+
+
+def issues_frame(analysis: Analysis) -> pd.DataFrame:
+    """Issue categories (rows) x models (columns), counts, with a total column; most frequent first."""
+    counts = aggregate.issue_counts(analysis.journal.issues)
+    models = sorted({model for per_model in counts.values() for model in per_model})
+    frame = pd.DataFrame(
+        [[per_model.get(model, 0) for model in models] for per_model in counts.values()],
+        index=pd.Index(list(counts), name="category"),
+        columns=models,
+        dtype="int64",
+    )
+    frame["total"] = frame.sum(axis=1)
+    return frame.sort_values("total", ascending=False, kind="stable")
+
+
+def write_tables(analysis: Analysis, output_dir: Path) -> dict[str, Path]:
+    paths = {
+        "scores_csv": output_dir / c.SCORES_CSV,
+        "models_csv": output_dir / c.MODELS_CSV,
+        "pairwise_csv": output_dir / c.PAIRWISE_CSV,
+        "issues_csv": output_dir / c.ISSUES_CSV,
+        "summary_json": output_dir / c.SUMMARY_JSON,
+    }
+    scores_frame(analysis).to_csv(paths["scores_csv"], index=False)
+    models_frame(analysis).to_csv(paths["models_csv"], index=False)
+    pairwise_frame(analysis).to_csv(paths["pairwise_csv"])
+    issues_frame(analysis).to_csv(paths["issues_csv"])
+    paths["summary_json"].write_text(
+        json.dumps(analysis.summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return paths
