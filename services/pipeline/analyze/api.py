@@ -1,0 +1,38 @@
+"""`analyze_task(task, model)`: judge one task synchronously, as the seed's per-task function did."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from analyze.concurrency import FixedLimiter
+from analyze.judge import TaskJudge
+from analyze.runner import new_run_id
+from analyze.settings import Settings
+from analyze.tasks import Task, TaskError, parse_record
+
+
+def analyze_task(
+    task: dict[str, Any] | Task, model: str, *, client: Any = None, settings: Settings | None = None
+) -> dict[str, Any] | None:
+    """The results.jsonl record for one task, or None when it could not be judged (as in the seed).
+
+    `task` is a raw input record (any accepted spelling) or a parsed Task; `client` a MultiVLLMClient or
+    OpenAI client, else the backends from settings.
+    """
+    from analyze.pipeline import build_pool, judge_config
+
+    settings = settings or Settings()
+    if not isinstance(task, Task):
+        try:
+            task = parse_record(task, line=0)
+        except TaskError:
+            return None
+    pool = build_pool(settings, client)
+
+    async def judge_one() -> dict[str, Any] | None:
+        judge = TaskJudge(pool, FixedLimiter(1), judge_config(settings, model), new_run_id())
+        result = await judge.judge(task)
+        return result.record if result.ok else None
+
+    return asyncio.run(judge_one())

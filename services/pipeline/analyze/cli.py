@@ -1,0 +1,166 @@
+"""The `analyze` command: run, validate, report, check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from analyze.settings import Settings, parse_concurrency
+
+app = typer.Typer(
+    help="Judge N candidate code solutions per task with an LLM served by vLLM, and report on the verdicts.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+EXIT_INTERRUPTED = 130
+
+
+def _concurrency(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return parse_concurrency(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def _settings(**overrides: Any) -> Settings:
+    """Environment first, then every flag the user actually passed."""
+    try:
+        base = Settings()
+        return Settings.model_validate(
+            {**base.model_dump(), **{k: v for k, v in overrides.items() if v is not None}}
+        )
+    except ValidationError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+@app.command()
+def run(
+    input_jsonl: Annotated[Path, typer.Argument(help="tasks JSONL (one task per line)")],
+    output_dir: Annotated[
+        Path | None, typer.Option("-o", "--output-dir", help="journal and report directory")
+    ] = None,
+    base_url: Annotated[
+        list[str] | None, typer.Option("--base-url", help="OpenAI-compatible base URL; repeat for several")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="judge model (default: the one the server lists)")] = None,
+    concurrency: Annotated[
+        str | None, typer.Option(help="requests in flight: a number or 'auto' (default 64 per instance)")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="only the first N valid tasks of the input")] = None,
+    swap: Annotated[
+        bool | None, typer.Option("--swap/--no-swap", help="judge again in reversed order")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="seed of the candidate shuffle")] = None,
+    timeout: Annotated[float | None, typer.Option(help="per-request timeout in seconds")] = None,
+    max_retries: Annotated[
+        int | None, typer.Option(help="retries on 429/5xx/timeouts/connection errors")
+    ] = None,
+    max_input_tokens: Annotated[
+        int | None, typer.Option(help="prompt budget; longer candidates are truncated")
+    ] = None,
+    prompts_dir: Annotated[
+        Path | None, typer.Option(help="directory with system.md / user.md overrides")
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="console language: zh or en")] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
+) -> None:
+    """Judge every task; rerun on the same OUTPUT_DIR to resume (finished tasks are skipped)."""
+    from analyze.pipeline import NoModelError, execute_pipeline
+
+    settings = _settings(
+        input_jsonl=input_jsonl,
+        output_dir=output_dir,
+        base_urls=base_url or None,
+        model=model,
+        concurrency=_concurrency(concurrency),
+        limit=limit,
+        swap=swap,
+        seed=seed,
+        timeout_s=timeout,
+        max_retries=max_retries,
+        max_input_tokens=max_input_tokens,
+        prompts_dir=prompts_dir,
+        lang=lang,
+    )
+    if not input_jsonl.is_file():
+        typer.echo(f"error: cannot read {input_jsonl}", err=True)
+        raise typer.Exit(2)
+    try:
+        outcome = execute_pipeline(settings, report=report)
+    except (NoModelError, RuntimeError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for name, path in outcome.paths.items():
+        typer.echo(f"   {name}: {path}")
+    if outcome.stats.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+@app.command()
+def validate(
+    input_jsonl: Annotated[Path, typer.Argument(help="tasks JSONL")],
+    as_json: Annotated[bool, typer.Option("--json", help='print {"valid": n, "rejected": [...]}')] = False,
+) -> None:
+    """Check the input without calling any model. Exit 0: all valid, 1: some lines rejected, 2: unreadable."""
+    from analyze.validate import validate_file
+
+    try:
+        report = validate_file(input_jsonl)
+    except OSError as exc:
+        typer.echo(f"error: cannot read {input_jsonl}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        typer.echo(f"{report.valid} valid task(s), {len(report.rejected)} rejected line(s)")
+        for reject in report.rejected:
+            typer.echo(f"  {reject.reason}")
+    raise typer.Exit(1 if report.rejected else 0)
+
+
+@app.command("report")
+def report_command(
+    output_dir: Annotated[Path, typer.Argument(help="directory holding results.jsonl")],
+) -> None:
+    """Rebuild tables, charts, word cloud and HTML from the journal in OUTPUT_DIR."""
+    from analyze.pipeline import load_build_report
+    from analyze.progress import Console
+
+    build_report = load_build_report()
+    if build_report is None:
+        typer.echo("error: analyze.report is not installed in this version", err=True)
+        raise typer.Exit(1)
+    if not output_dir.is_dir():
+        typer.echo(f"error: {output_dir} is not a directory", err=True)
+        raise typer.Exit(2)
+    console = Console(_settings().lang)
+    for name, path in build_report(output_dir, on_step=console.report_step).items():
+        typer.echo(f"   {name}: {path}")
+
+
+@app.command()
+def check(
+    base_url: Annotated[
+        list[str] | None, typer.Option("--base-url", help="base URL; repeat for several")
+    ] = None,
+) -> None:
+    """Each backend: health, served models, running/waiting from /metrics. Exit 1 if any is down."""
+    from analyze.check import check_backend, format_status
+
+    settings = _settings(base_urls=base_url or None)
+    statuses = [check_backend(url, settings.api_key) for url in settings.resolved_base_urls()]
+    for status in statuses:
+        typer.echo(format_status(status))
+    if not all(s.healthy for s in statuses):
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,91 @@
+"""Fixed vocabulary of the pipeline: rubric, severities, labels, journal names and banner texts.
+
+Tunable defaults (ports, timeouts, concurrency) live in `analyze.settings`; this module holds what the
+journal format and the prompt contract depend on, so changing it is a format change.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+JOURNAL_SCHEMA: Final = 1
+
+RUBRIC_DIMENSIONS: Final = ("correctness", "readability", "efficiency", "robustness", "maintainability")
+OVERALL: Final = "overall"
+SCORE_KEYS: Final = (*RUBRIC_DIMENSIONS, OVERALL)
+SCORE_MIN: Final = 1
+SCORE_MAX: Final = 10
+
+SEVERITIES: Final = ("low", "medium", "high", "critical")
+# Issues may name a rubric dimension or one of these broader kinds; anything else becomes "other".
+ISSUE_CATEGORIES: Final = (*RUBRIC_DIMENSIONS, "security", "style", "other")
+
+LABEL_ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+RESULTS_FILE: Final = "results.jsonl"
+FAILURES_FILE: Final = "failures.jsonl"
+REJECTS_FILE: Final = "rejects.jsonl"
+RUNS_FILE: Final = "runs.jsonl"
+
+FAILURE_KINDS: Final = ("retries_exhausted", "invalid_verdict", "context_length", "timeout", "error")
+
+ORDER_FORWARD: Final = "forward"
+ORDER_REVERSED: Final = "reversed"
+
+# Field spellings found in the wild, in order of preference.
+TASK_ID_KEYS: Final = ("task_id", "id")
+PROBLEM_KEYS: Final = ("problem", "prompt", "question", "instruction")
+CANDIDATES_KEYS: Final = ("candidates", "responses", "solutions", "answers")
+CANDIDATE_CODE_KEYS: Final = ("code", "content", "response", "solution")
+CANDIDATE_MODEL_KEYS: Final = ("model", "name")
+DEFAULT_LANGUAGE: Final = "python"
+UNKNOWN_MODEL: Final = "unknown"
+
+TRUNCATION_MARKER: Final = "\n... [TRUNCATED by analyze: showing {shown} of {total} characters] ..."
+
+# Server error texts that mean "the prompt does not fit": retrying cannot help.
+CONTEXT_LENGTH_MARKERS: Final = (
+    "maximum context length",
+    "context length",
+    "context_length_exceeded",
+    "prompt is too long",
+    "too many tokens",
+)
+
+# Response headers naming the instance that served a request, most specific first.
+SERVED_BY_HEADERS: Final = ("x-served-by", "x-upstream-addr")
+
+PIPELINE_STEPS: Final = 6
+BANNERS: Final = {
+    "zh": {
+        "title": "🚀 开始运行 1vN 代码质量分析 Pipeline",
+        "multi": "🚀 启用多 vLLM 实例并发模式",
+        "multi_detail": "   使用 {n} 个 vLLM 实例: {urls}",
+        "read": "📖 [步骤 1/6] 读取任务数据...",
+        "read_done": "   ✓ 成功读取 {valid} 个任务 (跳过已完成 {skipped}, 拒绝 {rejected})",
+        "judge": "🤖 [步骤 2/6] 调用 LLM 分析任务...",
+        "judge_done": "   ✓ 成功 {ok}, 失败 {failed}",
+        "report": "{icon} [步骤 {step}/6] {title}...",
+        "bar": "分析任务",
+        "ok": "成功",
+        "failed": "失败",
+        "interrupted": "⚠️  已中断: 已完成的结果已保存。继续运行: {command}",
+        "done": "✅ 完成, 输出目录: {output_dir}",
+    },
+    "en": {
+        "title": "🚀 Starting the 1vN code-quality analysis pipeline",
+        "multi": "🚀 Multi-instance vLLM mode",
+        "multi_detail": "   Using {n} vLLM instances: {urls}",
+        "read": "📖 [step 1/6] Reading tasks...",
+        "read_done": "   ✓ Read {valid} tasks (already done {skipped}, rejected {rejected})",
+        "judge": "🤖 [step 2/6] Judging tasks with the LLM...",
+        "judge_done": "   ✓ ok {ok}, failed {failed}",
+        "report": "{icon} [step {step}/6] {title}...",
+        "bar": "judging",
+        "ok": "ok",
+        "failed": "failed",
+        "interrupted": "⚠️  Interrupted: finished results are saved. Resume with: {command}",
+        "done": "✅ Done, output directory: {output_dir}",
+    },
+}
+REPORT_STEP_ICONS: Final = ("📊", "📈", "☁️", "📝")

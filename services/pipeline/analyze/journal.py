@@ -1,0 +1,124 @@
+"""The output directory's JSONL journal (docs/journal-format.md): append-only, one whole line per write.
+
+Lines are written with a single `os.write` on an O_APPEND descriptor, so a `kill -9` leaves at most one
+torn last line; `repair_torn_tail` cuts it off before the next run appends, and readers skip it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from analyze.constants import FAILURES_FILE, JOURNAL_SCHEMA, REJECTS_FILE, RESULTS_FILE, RUNS_FILE
+
+
+class JournalFormatError(ValueError):
+    """A journal line written by a newer, incompatible version."""
+
+
+def iter_journal(path: Path) -> Iterator[dict[str, Any]]:
+    """Complete JSON object lines of a journal file; torn or foreign lines are skipped."""
+    if not path.exists():
+        return
+    with open(path, "rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            if not raw.endswith(b"\n"):
+                return  # torn last line: redone by the next run
+            try:
+                record = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue
+            if not isinstance(record, dict):
+                continue
+            schema = record.get("schema", JOURNAL_SCHEMA)
+            if schema != JOURNAL_SCHEMA:
+                raise JournalFormatError(f"{path}:{line_no}: journal schema {schema!r} is not supported")
+            yield record
+
+
+def judged_task_ids(output_dir: Path) -> set[str]:
+    """Task ids that already have a verdict line in results.jsonl."""
+    return {str(r["task_id"]) for r in iter_journal(output_dir / RESULTS_FILE) if "task_id" in r}
+
+
+def repair_torn_tail(path: Path) -> bool:
+    """Cut an incomplete last line so the next append starts on a fresh line; True if something was cut."""
+    if not path.exists():
+        return False
+    with open(path, "rb+") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size == 0:
+            return False
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return False
+        # Walk back in blocks to the last newline; everything after it is the torn line.
+        pos = size
+        block = 64 * 1024
+        while pos > 0:
+            start = max(0, pos - block)
+            handle.seek(start)
+            chunk = handle.read(pos - start)
+            index = chunk.rfind(b"\n")
+            if index >= 0:
+                handle.truncate(start + index + 1)
+                return True
+            pos = start
+        handle.truncate(0)
+        return True
+
+
+class JsonlAppender:
+    """Appends whole JSON lines to one file, each reaching the OS before `append` returns."""
+
+    def __init__(self, path: Path, *, truncate: bool = False) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not truncate:
+            repair_torn_tail(path)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if truncate else 0)
+        self.path = path
+        self._fd: int | None = os.open(path, flags, 0o644)
+
+    def append(self, record: dict[str, Any]) -> None:
+        if self._fd is None:
+            raise ValueError(f"{self.path} is closed")
+        data = (json.dumps({"schema": JOURNAL_SCHEMA, **record}, ensure_ascii=False) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> JsonlAppender:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class Journal:
+    """The four journal files of one output directory, opened for one run."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = output_dir
+        self.results = JsonlAppender(output_dir / RESULTS_FILE)
+        self.failures = JsonlAppender(output_dir / FAILURES_FILE)
+        self.rejects = JsonlAppender(output_dir / REJECTS_FILE, truncate=True)
+        self.runs = JsonlAppender(output_dir / RUNS_FILE)
+
+    def close(self) -> None:
+        for appender in (self.results, self.failures, self.rejects, self.runs):
+            appender.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -1,0 +1,196 @@
+"""`run_pipeline`: the seed's entry point (steps 1-2 judge, 3-6 the report), and `python -m analyze.pipeline`.
+
+`python -m analyze.pipeline` reads the seed's environment variables (USE_MULTI_VLLM, VLLM_PORTS,
+VLLM_HOST, INPUT_JSONL, OUTPUT_DIR) plus ANALYZE_*; see docs/pipeline.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from analyze.concurrency import Limiter, close_limiter, make_limiter
+from analyze.constants import FAILURES_FILE, REJECTS_FILE, RESULTS_FILE, RUNS_FILE
+from analyze.judge import JudgeConfig
+from analyze.multi_vllm import BackendPool, pool_from_client
+from analyze.progress import Console
+from analyze.retry import Backoff
+from analyze.runner import Run, RunStats
+from analyze.settings import Settings
+
+REPORT_MODULE = "analyze.report"
+
+
+class NoModelError(RuntimeError):
+    """No backend answered /v1/models, so the judge model cannot be chosen automatically."""
+
+
+def build_pool(settings: Settings, client: Any = None) -> BackendPool:
+    if client is not None:
+        return pool_from_client(client, settings)
+    return BackendPool(
+        settings.resolved_base_urls(),
+        api_key=settings.api_key,
+        timeout_s=settings.timeout_s,
+        cooldown_s=settings.backend_cooldown_s,
+    )
+
+
+async def served_model(pool: BackendPool) -> str:
+    """The first model id any backend lists (what `--model` defaults to)."""
+    errors = []
+    for backend in pool.backends:
+        try:
+            page = await backend.async_client.models.list(timeout=10.0)
+        except Exception as exc:
+            errors.append(f"{backend.base_url}: {type(exc).__name__}: {exc}")
+            continue
+        if page.data:
+            return page.data[0].id
+        errors.append(f"{backend.base_url}: lists no models")
+    raise NoModelError("cannot choose a judge model (pass --model): " + "; ".join(errors))
+
+
+def judge_config(settings: Settings, model: str) -> JudgeConfig:
+    return JudgeConfig(
+        model=model,
+        seed=settings.seed,
+        swap=settings.swap,
+        max_input_tokens=settings.max_input_tokens,
+        max_output_tokens=settings.max_output_tokens,
+        temperature=settings.temperature,
+        timeout_s=settings.timeout_s,
+        max_retries=settings.max_retries,
+        max_verdict_retries=settings.max_verdict_retries,
+        backoff=Backoff(settings.backoff_base_s, settings.backoff_max_s, settings.retry_after_max_s),
+        structured_output=settings.structured_output,
+        prompts_dir=settings.prompts_dir,
+    )
+
+
+def build_limiter(settings: Settings, base_urls: list[str]) -> Limiter:
+    default = settings.default_concurrency(len(base_urls))
+    return make_limiter(settings.concurrency or str(default), initial=default, base_urls=base_urls)
+
+
+async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> RunStats:
+    model = settings.model or await served_model(pool)
+    limiter = build_limiter(settings, pool.base_urls)
+    max_active = (
+        2 * settings.default_concurrency(len(pool.backends)) if settings.concurrency == "auto" else None
+    )
+    run = Run(
+        input_path=settings.input_jsonl,
+        output_dir=settings.output_dir,
+        pool=pool,
+        limiter=limiter,
+        config=judge_config(settings, model),
+        console=console,
+        limit=settings.limit,
+        queue_size=settings.queue_size,
+        max_active_tasks=max_active,
+    )
+    try:
+        return await run.execute()
+    finally:
+        await close_limiter(limiter)
+
+
+def load_build_report() -> Callable[..., dict[str, Path]] | None:
+    """The report engineer's `analyze.report.build_report`, or None while it does not exist yet."""
+    try:
+        module = importlib.import_module(REPORT_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name not in (REPORT_MODULE, "analyze.report"):
+            raise
+        return None
+    return getattr(module, "build_report", None)
+
+
+def journal_paths(output_dir: Path) -> dict[str, Path]:
+    return {
+        name.removesuffix(".jsonl"): output_dir / name
+        for name in (RESULTS_FILE, FAILURES_FILE, REJECTS_FILE, RUNS_FILE)
+        if (output_dir / name).exists()
+    }
+
+
+def announce_backends(console: Console, pool: BackendPool) -> None:
+    console.rule()
+    console.say("title")
+    console.rule()
+    if len(pool.backends) > 1:
+        console.say("multi")
+        console.say("multi_detail", n=len(pool.backends), urls=", ".join(pool.base_urls))
+
+
+@dataclass(frozen=True)
+class PipelineOutcome:
+    stats: RunStats
+    paths: dict[str, Path]
+
+
+def execute_pipeline(
+    settings: Settings, client: Any = None, *, console: Console | None = None, report: bool = True
+) -> PipelineOutcome:
+    """Steps 1-6 with explicit settings; `run_pipeline` is the seed-shaped wrapper around this."""
+    console = console or Console(settings.lang, interval_s=settings.progress_interval_s)
+    pool = build_pool(settings, client)
+    announce_backends(console, pool)
+    stats = asyncio.run(judge_all(settings, pool, console))
+    paths = journal_paths(settings.output_dir)
+    if stats.interrupted:
+        console.say("interrupted", command=resume_command(settings))
+        return PipelineOutcome(stats, paths)
+    build_report = load_build_report() if report else None
+    if build_report is not None:
+        paths.update(build_report(settings.output_dir, on_step=console.report_step))
+    console.line()
+    console.say("done", output_dir=settings.output_dir)
+    return PipelineOutcome(stats, paths)
+
+
+def run_pipeline(
+    input_jsonl: str | Path | None = None,
+    output_dir: str | Path | None = None,
+    client: Any = None,
+    *,
+    settings: Settings | None = None,
+    report: bool = True,
+) -> dict[str, Path]:
+    """Judge every task of `input_jsonl` into `output_dir`, then build the report; returns the paths written.
+
+    `client` may be a MultiVLLMClient or an OpenAI client; without it the backends come from settings
+    (environment variables as in the seed guide).
+    """
+    overrides: dict[str, Any] = {}
+    if input_jsonl is not None:
+        overrides["input_jsonl"] = Path(input_jsonl)
+    if output_dir is not None:
+        overrides["output_dir"] = Path(output_dir)
+    settings = (settings or Settings()).model_copy(update=overrides)
+    return execute_pipeline(settings, client, report=report).paths
+
+
+def resume_command(settings: Settings) -> str:
+    return f"analyze run {settings.input_jsonl} -o {settings.output_dir}"
+
+
+def main() -> int:
+    try:
+        paths = run_pipeline()
+    except Exception as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for name, path in paths.items():
+        print(f"   {name}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""Builds the judge request for one task: seeded order, neutral labels, tagged delimiters, truncation.
+
+Prompt texts are files (`analyze/prompts/system.md`, `user.md`); `--prompts-dir` points at a directory
+holding replacements for either. Each input block is fenced by markers carrying a tag that appears
+nowhere in the data, so code cannot fake an END marker and "escape" into instructions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from analyze.constants import LABEL_ALPHABET, ORDER_FORWARD, ORDER_REVERSED, TRUNCATION_MARKER
+from analyze.tasks import Candidate, Task
+
+SYSTEM_PROMPT_FILE = "system.md"
+USER_PROMPT_FILE = "user.md"
+PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+# Conservative: ASCII code averages ~4 bytes per token and CJK ~3, so bytes/3 overestimates slightly.
+BYTES_PER_TOKEN = 3
+MIN_CANDIDATE_TOKENS = 64
+
+
+@dataclass(frozen=True)
+class ShownCandidate:
+    label: str
+    position: int
+    candidate: Candidate
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class JudgePrompt:
+    order: str
+    messages: list[dict[str, str]]
+    shown: tuple[ShownCandidate, ...]
+    tag: str
+
+    @property
+    def labels(self) -> list[str]:
+        return [s.label for s in self.shown]
+
+    def by_label(self) -> dict[str, ShownCandidate]:
+        return {s.label: s for s in self.shown}
+
+
+def label_for(position: int) -> str:
+    """A, B, ..., Z, AA, AB, ... (spreadsheet style, so any N has labels)."""
+    label = ""
+    n = position + 1
+    while n:
+        n, rem = divmod(n - 1, len(LABEL_ALPHABET))
+        label = LABEL_ALPHABET[rem] + label
+    return label
+
+
+def load_prompt(name: str, prompts_dir: Path | None = None) -> str:
+    if prompts_dir is not None and (prompts_dir / name).is_file():
+        return (prompts_dir / name).read_text(encoding="utf-8")
+    return resources.files("analyze").joinpath("prompts", name).read_text(encoding="utf-8")
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """Fill `{{name}}` placeholders in one pass, so braces inside the values are never re-read."""
+
+    def substitute(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise KeyError(f"prompt template uses unknown placeholder {{{{{key}}}}}")
+        return values[key]
+
+    return PLACEHOLDER.sub(substitute, template)
+
+
+def forward_order(task: Task, seed: int) -> list[Candidate]:
+    """The seeded shuffle: the same task and seed always give the same order, on any machine."""
+    order = list(task.candidates)
+    random.Random(f"{seed}:{task.task_id}").shuffle(order)
+    return order
+
+
+def estimate_tokens(text: str) -> int:
+    return -(-len(text.encode("utf-8")) // BYTES_PER_TOKEN)
+
+
+def truncate_to_tokens(code: str, max_tokens: int) -> tuple[str, bool]:
+    if estimate_tokens(code) <= max_tokens:
+        return code, False
+    kept = code.encode("utf-8")[: max_tokens * BYTES_PER_TOKEN].decode("utf-8", errors="ignore")
+    return kept + TRUNCATION_MARKER.format(shown=len(kept), total=len(code)), True
+
+
+def delimiter_tag(task: Task, seed: int) -> str:
+    """A short hex tag absent from every text in the task (rehashed on the rare collision)."""
+    texts = [task.problem, *(c.code for c in task.candidates)]
+    for salt in range(1000):
+        tag = "#" + hashlib.sha256(f"{seed}:{task.task_id}:{salt}".encode()).hexdigest()[:12]
+        if not any(tag in text for text in texts):
+            return tag
+    raise ValueError(f"task {task.task_id!r}: could not find a delimiter tag absent from its text")
+
+
+def fence(kind: str, tag: str, body: str) -> str:
+    return f"<<<BEGIN {kind} {tag}>>>\n{body}\n<<<END {kind} {tag}>>>"
+
+
+def build_prompt(
+    task: Task,
+    *,
+    seed: int,
+    order: str = ORDER_FORWARD,
+    max_input_tokens: int,
+    prompts_dir: Path | None = None,
+) -> JudgePrompt:
+    candidates = forward_order(task, seed)
+    if order == ORDER_REVERSED:
+        candidates.reverse()
+    tag = delimiter_tag(task, seed)
+    system = load_prompt(SYSTEM_PROMPT_FILE, prompts_dir)
+    template = load_prompt(USER_PROMPT_FILE, prompts_dir)
+    labels = [label_for(i) for i in range(len(candidates))]
+    values = {
+        "language": task.language,
+        "problem": fence("PROBLEM", tag, task.problem),
+        "count": str(len(candidates)),
+        "labels": ", ".join(labels),
+        "candidates": "",
+    }
+    overhead = estimate_tokens(system) + estimate_tokens(render(template, values))
+    per_candidate = max(MIN_CANDIDATE_TOKENS, (max_input_tokens - overhead) // len(candidates))
+
+    shown: list[ShownCandidate] = []
+    blocks: list[str] = []
+    for position, (label, cand) in enumerate(zip(labels, candidates, strict=True)):
+        code, truncated = truncate_to_tokens(cand.code, per_candidate)
+        shown.append(ShownCandidate(label=label, position=position, candidate=cand, truncated=truncated))
+        blocks.append(fence(f"CANDIDATE {label}", tag, code))
+    values["candidates"] = "\n\n".join(blocks)
+    messages = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": render(template, values)},
+    ]
+    return JudgePrompt(order=order, messages=messages, shown=tuple(shown), tag=tag)

@@ -1,0 +1,97 @@
+"""Which request errors are worth retrying, and how long to wait before the next attempt.
+
+The openai client can retry by itself, but it hides the attempts from the concurrency limiter and keeps
+hammering the same instance; the runner retries itself (client `max_retries=0`) so each attempt can
+report its outcome and pick a fresh backend.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from dataclasses import dataclass
+
+import openai
+
+from analyze.concurrency import OutcomeKind
+from analyze.constants import CONTEXT_LENGTH_MARKERS
+
+OVERLOADED_STATUSES = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class ErrorClass:
+    kind: str  # a failures.jsonl kind
+    retryable: bool
+    outcome: OutcomeKind
+    backend_fault: bool  # the instance looks broken: skip it for a cooldown
+    reason: str
+    retry_after_s: float | None = None
+
+
+def is_context_length_error(exc: BaseException) -> bool:
+    if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 413, 422):
+        return False
+    text = f"{exc.message} {exc.body}".lower()
+    return any(marker in text for marker in CONTEXT_LENGTH_MARKERS)
+
+
+def parse_retry_after(headers: object) -> float | None:
+    """Seconds from a Retry-After (or retry-after-ms) header: a number or an HTTP date."""
+    get = getattr(headers, "get", None)
+    if get is None:
+        return None
+    millis = get("retry-after-ms")
+    if millis is not None:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_tz(value)
+        if parsed is None:
+            return None
+        return max(0.0, email.utils.mktime_tz(parsed) - time.time())
+
+
+def classify_error(exc: BaseException) -> ErrorClass:
+    if isinstance(exc, openai.APITimeoutError):
+        return ErrorClass("timeout", True, OutcomeKind.ERROR, True, "request timed out")
+    if isinstance(exc, openai.APIConnectionError):
+        return ErrorClass("retries_exhausted", True, OutcomeKind.ERROR, True, f"connection error: {exc}")
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        reason = f"HTTP {status}: {exc.message}"[:300]
+        if is_context_length_error(exc):
+            return ErrorClass("context_length", False, OutcomeKind.ERROR, False, reason)
+        retry_after = parse_retry_after(exc.response.headers)
+        if status in OVERLOADED_STATUSES:
+            return ErrorClass("retries_exhausted", True, OutcomeKind.OVERLOADED, False, reason, retry_after)
+        if status >= 500 or status in (408, 409):
+            return ErrorClass(
+                "retries_exhausted", True, OutcomeKind.ERROR, status >= 500, reason, retry_after
+            )
+        return ErrorClass("error", False, OutcomeKind.ERROR, False, reason)
+    return ErrorClass("error", False, OutcomeKind.ERROR, False, f"{type(exc).__name__}: {exc}"[:300])
+
+
+@dataclass(frozen=True)
+class Backoff:
+    base_s: float
+    max_s: float
+    retry_after_max_s: float
+
+    def delay(
+        self, attempt: int, retry_after_s: float | None = None, rng: random.Random | None = None
+    ) -> float:
+        """Wait after failed attempt `attempt` (from 1): Retry-After if given, else jittered backoff."""
+        if retry_after_s is not None:
+            return min(retry_after_s, self.retry_after_max_s)
+        cap = min(self.max_s, self.base_s * (2 ** (attempt - 1)))
+        return (rng or random).uniform(cap / 2, cap)

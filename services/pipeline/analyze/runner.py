@@ -1,0 +1,203 @@
+"""The async run: stream the input into a bounded queue, judge under the limiter, journal each result.
+
+Memory stays flat in the number of tasks: the input is read twice as a stream (a counting pass for the
+progress bar and rejects, then the judging pass), and only task ids of finished work are kept.
+SIGINT once stops dispatching and lets in-flight tasks finish; a second SIGINT cancels them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import signal
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from analyze.concurrency import Limiter, OutcomeKind, RequestOutcome
+from analyze.journal import Journal, judged_task_ids
+from analyze.judge import JudgeConfig, TaskJudge
+from analyze.multi_vllm import BackendPool
+from analyze.progress import Console
+from analyze.tasks import Reject, Task, iter_tasks
+
+
+@dataclass
+class RunStats:
+    run_id: str
+    tasks_valid: int = 0
+    tasks_skipped: int = 0
+    to_judge: int = 0
+    rejected: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    interrupted: bool = False
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+
+
+def scan_input(path: Path, journal: Journal, done: set[str], limit: int | None, stats: RunStats) -> None:
+    """Pass 1: count what there is to do and rewrite rejects.jsonl (step 1/6)."""
+    for item in iter_tasks(path):
+        if isinstance(item, Reject):
+            stats.rejected += 1
+            journal.rejects.append({"line": item.line, "task_id": item.task_id, "reason": item.reason})
+            continue
+        if limit is not None and stats.tasks_valid >= limit:
+            continue
+        stats.tasks_valid += 1
+        if item.task_id in done:
+            stats.tasks_skipped += 1
+    stats.to_judge = stats.tasks_valid - stats.tasks_skipped
+
+
+class Run:
+    def __init__(
+        self,
+        *,
+        input_path: Path,
+        output_dir: Path,
+        pool: BackendPool,
+        limiter: Limiter,
+        config: JudgeConfig,
+        console: Console,
+        limit: int | None = None,
+        queue_size: int = 256,
+        max_active_tasks: int | None = None,
+    ) -> None:
+        self.input_path = input_path
+        self.output_dir = output_dir
+        self.limiter = limiter
+        self.console = console
+        self.limit = limit
+        self.queue: asyncio.Queue[Task | None] = asyncio.Queue(maxsize=queue_size)
+        # Tasks waiting out a backoff hold no permit; this bounds how many such tasks pile up.
+        self.active = asyncio.Semaphore(max_active_tasks or max(4, 2 * limiter.limit))
+        self.stats = RunStats(run_id=new_run_id())
+        self.judge = TaskJudge(pool, limiter, config, self.stats.run_id)
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self.stopping = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._producer: asyncio.Task[None] | None = None
+
+    # --- signals ---
+    def on_sigint(self) -> None:
+        if not self.stopping.is_set():
+            self.stopping.set()
+            self.stats.interrupted = True
+            self.console.line(
+                "\n⏸  Ctrl-C: no new tasks; waiting for requests in flight (Ctrl-C again to cancel them)"
+            )
+            for task in (self._dispatcher, self._producer):
+                if task is not None:
+                    task.cancel()
+        else:
+            self.console.line("\n⏹  second Ctrl-C: cancelling requests in flight")
+            for task in list(self.in_flight):
+                task.cancel()
+
+    # --- pipeline stages ---
+    async def _produce(self, done: set[str]) -> None:
+        valid = 0
+        for item in iter_tasks(self.input_path):
+            if isinstance(item, Reject):
+                continue
+            if self.limit is not None and valid >= self.limit:
+                break
+            valid += 1
+            if item.task_id not in done:
+                await self.queue.put(item)
+        await self.queue.put(None)
+
+    async def _dispatch(self, journal: Journal) -> None:
+        while True:
+            task = await self.queue.get()
+            if task is None:
+                return
+            await self.active.acquire()
+            holds_permit = False
+            try:
+                await self.limiter.acquire()
+                holds_permit = True
+                job = asyncio.create_task(self._judge_one(task, journal))
+            except asyncio.CancelledError:
+                self.active.release()
+                if holds_permit:
+                    self.limiter.release(RequestOutcome(OutcomeKind.OK, 0.0, None))
+                raise
+            self.in_flight.add(job)
+            job.add_done_callback(self.in_flight.discard)
+
+    async def _judge_one(self, task: Task, journal: Journal) -> None:
+        try:
+            result = await self.judge.judge(task, holds_permit=True)
+        finally:
+            self.active.release()
+        if result.ok:
+            journal.results.append(result.record)
+            self.stats.succeeded += 1
+        else:
+            journal.failures.append(result.record)
+            self.stats.failed += 1
+        self.console.task_done(result.ok)
+
+    async def execute(self) -> RunStats:
+        started_at = time.time()
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGINT, self.on_sigint)
+        try:
+            with Journal(self.output_dir) as journal:
+                self.console.line()
+                self.console.say("read")
+                done = judged_task_ids(self.output_dir)
+                scan_input(self.input_path, journal, done, self.limit, self.stats)
+                s = self.stats
+                self.console.say(
+                    "read_done", valid=s.tasks_valid, skipped=s.tasks_skipped, rejected=s.rejected
+                )
+                self.console.line()
+                self.console.say("judge")
+                self.console.start_bar(s.to_judge)
+                self._producer = asyncio.create_task(self._produce(done))
+                self._dispatcher = asyncio.create_task(self._dispatch(journal))
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._dispatcher
+                while self.in_flight:
+                    await asyncio.gather(*list(self.in_flight), return_exceptions=True)
+                self._producer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._producer
+                self.console.close_bar()
+                self.console.say("judge_done", ok=s.succeeded, failed=s.failed)
+                journal.runs.append(self._run_record(started_at))
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signal.SIGINT)
+        return self.stats
+
+    def _run_record(self, started_at: float) -> dict[str, Any]:
+        s = self.stats
+        config = self.judge.config
+        return {
+            "run_id": s.run_id,
+            "started_at": started_at,
+            "finished_at": time.time(),
+            "input": str(self.input_path),
+            "backends": self.judge.pool.base_urls,
+            "judge_model": config.model,
+            "concurrency": self.limiter.limit,
+            "swap": config.swap,
+            "seed": config.seed,
+            "tasks_valid": s.tasks_valid,
+            "tasks_skipped": s.tasks_skipped,
+            "succeeded": s.succeeded,
+            "failed": s.failed,
+            "rejected": s.rejected,
+            "interrupted": s.interrupted,
+        }

@@ -1,0 +1,130 @@
+"""Every tunable default of the pipeline, read from the environment (seed names and ANALYZE_*).
+
+CLI flags override these: `cli.py` builds a `Settings` and passes explicit flags through `model_copy`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_VLLM_PORTS = (8001, 8002, 8003, 8004)
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANALYZE_", extra="ignore", populate_by_name=True)
+
+    # --- where the tasks come from and where results go (seed names first) ---
+    input_jsonl: Path = Field(Path("data/tasks.jsonl"), validation_alias=_env("INPUT_JSONL", "ANALYZE_INPUT"))
+    output_dir: Path = Field(Path("outputs"), validation_alias=_env("OUTPUT_DIR", "ANALYZE_OUTPUT_DIR"))
+    font_path: Path | None = Field(None, validation_alias=_env("FONT_PATH", "ANALYZE_FONT_PATH"))
+
+    # --- backends: explicit base URLs win over the seed's multi-instance variables ---
+    base_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=_env("ANALYZE_BASE_URL", "ANALYZE_BASE_URLS")
+    )
+    use_multi_vllm: bool = Field(True, validation_alias=_env("USE_MULTI_VLLM"))
+    vllm_host: str = Field("localhost", validation_alias=_env("VLLM_HOST"))
+    vllm_ports: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_VLLM_PORTS), validation_alias=_env("VLLM_PORTS")
+    )
+    api_key: str = Field("EMPTY", validation_alias=_env("ANALYZE_API_KEY", "OPENAI_API_KEY", "VLLM_API_KEY"))
+    model: str | None = Field(None, validation_alias=_env("ANALYZE_MODEL"))
+
+    # --- concurrency: "auto" plugs in analyze.adaptive_limit.AdaptiveLimiter ---
+    concurrency: str | None = Field(None, validation_alias=_env("ANALYZE_CONCURRENCY"))
+    concurrency_per_instance: int = 64
+    # A single URL is usually nginx in front of the compose fleet of this many instances.
+    fleet_size_behind_single_url: int = 4
+    queue_size: int = 256
+
+    # --- requests ---
+    timeout_s: float = Field(300.0, validation_alias=_env("ANALYZE_TIMEOUT"))
+    max_retries: int = 5
+    max_verdict_retries: int = 2
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    retry_after_max_s: float = 120.0
+    backend_cooldown_s: float = 10.0
+    temperature: float = 0.0
+    max_output_tokens: int = 2048
+    max_input_tokens: int = 6144
+    structured_output: bool = True
+
+    # --- judging ---
+    seed: int = 0
+    swap: bool = False
+    limit: int | None = None
+    prompts_dir: Path | None = None
+
+    # --- console ---
+    lang: str = "zh"
+    progress_interval_s: float = 10.0
+
+    @field_validator("base_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("vllm_ports", mode="before")
+    @classmethod
+    def _split_ports(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return [int(part) for part in value.split(",") if part.strip()]
+            except ValueError as exc:
+                raise ValueError(f"VLLM_PORTS must be comma-separated integers, got {value!r}") from exc
+        return value
+
+    @field_validator("concurrency", mode="before")
+    @classmethod
+    def _check_concurrency(cls, value: object) -> object:
+        return None if value is None else parse_concurrency(str(value))
+
+    @field_validator("lang")
+    @classmethod
+    def _check_lang(cls, value: str) -> str:
+        if value not in ("zh", "en"):
+            raise ValueError(f"lang must be 'zh' or 'en', got {value!r}")
+        return value
+
+    def resolved_base_urls(self) -> list[str]:
+        """The backends to use: explicit URLs, else the seed's host and ports."""
+        if self.base_urls:
+            return [normalize_base_url(url) for url in self.base_urls]
+        if self.use_multi_vllm:
+            return [f"http://{self.vllm_host}:{port}/v1" for port in self.vllm_ports]
+        return [f"http://{self.vllm_host}:{self.vllm_ports[0]}/v1"]
+
+    def default_concurrency(self, n_backends: int) -> int:
+        instances = self.fleet_size_behind_single_url if n_backends == 1 else n_backends
+        return self.concurrency_per_instance * instances
+
+
+def parse_concurrency(value: str) -> str:
+    """Accept a positive integer or `auto`; keep it as text so `auto` survives until the limiter is built."""
+    text = value.strip().lower()
+    if text == "auto":
+        return text
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"concurrency must be a positive integer or 'auto', got {value!r}")
+    return text
+
+
+def normalize_base_url(url: str) -> str:
+    """`host:port`, `http://host:port` and `.../v1/` all mean `http://host:port/v1`."""
+    text = url.strip().rstrip("/")
+    if "://" not in text:
+        text = f"http://{text}"
+    if not text.endswith("/v1"):
+        text = f"{text}/v1"
+    return text

@@ -1,0 +1,184 @@
+"""Streaming reader for the task JSONL: normalizes field spellings found in the wild, rejects bad lines.
+
+Each line yields either a `Task` or a `Reject` carrying its 1-based line number and a reason; one bad
+line never stops the rest. The file is read line by line in binary so invalid UTF-8 is a per-line fault.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analyze.constants import (
+    CANDIDATE_CODE_KEYS,
+    CANDIDATE_MODEL_KEYS,
+    CANDIDATES_KEYS,
+    DEFAULT_LANGUAGE,
+    PROBLEM_KEYS,
+    TASK_ID_KEYS,
+    UNKNOWN_MODEL,
+)
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    candidate_id: str
+    model: str
+    code: str
+
+
+@dataclass(frozen=True)
+class Task:
+    task_id: str
+    line: int
+    problem: str
+    language: str
+    candidates: tuple[Candidate, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reject:
+    line: int
+    task_id: str | None
+    reason: str
+
+
+class TaskError(ValueError):
+    """A line that is not a valid task; the message names the field at fault."""
+
+
+def _first_present(record: dict[str, Any], keys: tuple[str, ...]) -> tuple[str | None, Any]:
+    for key in keys:
+        if key in record and record[key] is not None:
+            return key, record[key]
+    return None, None
+
+
+def _task_id(record: dict[str, Any]) -> str:
+    key, value = _first_present(record, TASK_ID_KEYS)
+    if key is None:
+        raise TaskError("no task id (expected 'task_id' or 'id')")
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TaskError(f"'{key}' must be a string or integer, got {type(value).__name__}")
+    text = str(value).strip()
+    if not text:
+        raise TaskError(f"'{key}' is empty")
+    return text
+
+
+def _problem(record: dict[str, Any]) -> str:
+    key, value = _first_present(record, PROBLEM_KEYS)
+    if key is None:
+        raise TaskError("no problem (expected one of " + ", ".join(f"'{k}'" for k in PROBLEM_KEYS) + ")")
+    if not isinstance(value, str) or not value.strip():
+        raise TaskError(f"'{key}' must be non-empty text")
+    return value
+
+
+def _candidate(raw: Any, index: int, list_key: str) -> Candidate:
+    where = f"'{list_key}'[{index}]"
+    default_id = f"c{index + 1}"
+    if isinstance(raw, str):
+        return Candidate(candidate_id=default_id, model=UNKNOWN_MODEL, code=raw)
+    if not isinstance(raw, dict):
+        raise TaskError(f"{where} must be text or an object, got {type(raw).__name__}")
+    code_key, code = _first_present(raw, CANDIDATE_CODE_KEYS)
+    if code_key is None:
+        raise TaskError(f"{where} has no code (expected one of {', '.join(CANDIDATE_CODE_KEYS)})")
+    if not isinstance(code, str):
+        raise TaskError(f"{where}.{code_key} must be text, got {type(code).__name__}")
+    _, model = _first_present(raw, CANDIDATE_MODEL_KEYS)
+    raw_id = raw.get("id", raw.get("candidate_id"))
+    return Candidate(
+        candidate_id=str(raw_id) if raw_id not in (None, "") else default_id,
+        model=str(model) if model not in (None, "") else UNKNOWN_MODEL,
+        code=code,
+    )
+
+
+def _candidates(record: dict[str, Any]) -> tuple[Candidate, ...]:
+    key, value = _first_present(record, CANDIDATES_KEYS)
+    if key is None:
+        raise TaskError(
+            "no candidates (expected one of " + ", ".join(f"'{k}'" for k in CANDIDATES_KEYS) + ")"
+        )
+    if not isinstance(value, list):
+        raise TaskError(f"'{key}' must be a list, got {type(value).__name__}")
+    if not value:
+        raise TaskError(f"'{key}' is empty")
+    candidates = tuple(_candidate(raw, i, key) for i, raw in enumerate(value))
+    seen: set[str] = set()
+    for cand in candidates:
+        if cand.candidate_id in seen:
+            raise TaskError(f"'{key}' repeats candidate id {cand.candidate_id!r}")
+        seen.add(cand.candidate_id)
+    return candidates
+
+
+def parse_record(record: Any, line: int) -> Task:
+    """Normalize one decoded JSON value into a Task, or raise TaskError naming the field."""
+    if not isinstance(record, dict):
+        raise TaskError(f"expected a JSON object, got {type(record).__name__}")
+    task_id = _task_id(record)
+    problem = _problem(record)
+    candidates = _candidates(record)
+    language = record.get("language") or record.get("lang") or DEFAULT_LANGUAGE
+    meta = record.get("meta")
+    return Task(
+        task_id=task_id,
+        line=line,
+        problem=problem,
+        language=str(language),
+        candidates=candidates,
+        meta=meta if isinstance(meta, dict) else {},
+    )
+
+
+def _decode(raw: bytes, line: int) -> str | None:
+    """The line's text without BOM and line ending; None for a blank line."""
+    if line == 1 and raw.startswith(UTF8_BOM):
+        raw = raw[len(UTF8_BOM) :]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TaskError(f"not valid UTF-8 (byte {exc.start})") from exc
+    text = text.strip()
+    return text or None
+
+
+def _parse_line(raw: bytes, line: int) -> Task | None:
+    text = _decode(raw, line)
+    if text is None:
+        return None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TaskError(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    return parse_record(record, line)
+
+
+def iter_tasks(path: Path) -> Iterator[Task | Reject]:
+    """Stream tasks and rejects from a JSONL file in input order; raises OSError if it cannot be read."""
+    seen_ids: set[str] = set()
+    with open(path, "rb") as handle:
+        for line, raw in enumerate(handle, start=1):
+            try:
+                task = _parse_line(raw, line)
+            except TaskError as exc:
+                yield Reject(line=line, task_id=None, reason=f"line {line}: {exc}")
+                continue
+            if task is None:
+                continue
+            if task.task_id in seen_ids:
+                yield Reject(
+                    line=line, task_id=task.task_id, reason=f"line {line}: repeats task_id {task.task_id!r}"
+                )
+                continue
+            seen_ids.add(task.task_id)
+            yield task

@@ -1,0 +1,189 @@
+"""A small in-process OpenAI-compatible judge server for the pipeline's unit tests.
+
+It answers /v1/chat/completions with a verdict derived from the candidates' code (so the verdict does
+not depend on the shown order unless `by_position` is set), and lets a test inject any response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from analyze.settings import Settings
+
+BLOCK = re.compile(r"<<<BEGIN CANDIDATE (\w+) (#\w+)>>>\n(.*?)\n<<<END CANDIDATE \1 \2>>>", re.DOTALL)
+DIMENSIONS = ("correctness", "readability", "efficiency", "robustness", "maintainability")
+
+Behaviour = Callable[[dict[str, Any], int], web.StreamResponse | None]
+
+
+def shown_candidates(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, code) pairs in the order the prompt shows them."""
+    user = body["messages"][-1]["content"]
+    return [(m.group(1), m.group(3)) for m in BLOCK.finditer(user)]
+
+
+def quality(code: str) -> int:
+    return 1 + int(hashlib.sha256(code.encode()).hexdigest(), 16) % 10
+
+
+def fake_verdict(body: dict[str, Any], *, by_position: bool = False) -> dict[str, Any]:
+    shown = shown_candidates(body)
+    if by_position:
+        ranking = [label for label, _ in shown]
+    else:
+        ranking = [label for label, code in sorted(shown, key=lambda lc: (-quality(lc[1]), lc[1]))]
+    return {
+        "candidates": [
+            {"label": label, "scores": {**dict.fromkeys(DIMENSIONS, quality(code)), "overall": quality(code)}}
+            for label, code in shown
+        ],
+        "issues": [
+            {"label": shown[0][0], "category": "robustness", "severity": "low", "text": "no input check"}
+        ],
+        "ranking": ranking,
+        "rationale": "judged by the fake",
+    }
+
+
+def completion(content: str, model: str = "fake-judge") -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+    }
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    body = {"object": "error", "message": message, "type": "BadRequestError", "code": status}
+    return web.json_response(body, status=status, headers=headers)
+
+
+@dataclass
+class FakeJudgeServer:
+    name: str = "fake-1"
+    model: str = "fake-judge"
+    by_position: bool = False
+    behaviour: Behaviour | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        with self._lock:
+            self.requests.append(body)
+            n = len(self.requests)
+        reply = self.behaviour(body, n) if self.behaviour else None
+        if reply is None:
+            reply = web.json_response(
+                completion(json.dumps(fake_verdict(body, by_position=self.by_position)))
+            )
+        reply.headers["x-served-by"] = self.name
+        return reply
+
+    async def _models(self, _request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [{"id": self.model, "object": "model"}]})
+
+    async def _health(self, _request: web.Request) -> web.Response:
+        return web.Response(text="")
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        text = (
+            'vllm:num_requests_running{model_name="m"} 2.0\nvllm:num_requests_waiting{model_name="m"} 1.0\n'
+        )
+        return web.Response(text=text)
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/health", self._health)
+        app.router.add_get("/metrics", self._metrics)
+        self._runner = web.AppRunner(app)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(self._runner.cleanup())
+        self._loop.close()
+
+    def __enter__(self) -> FakeJudgeServer:
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+PY_GOOD = "def add(a, b):\n    return a + b\n"
+PY_BAD = "def add(a, b):\n    return a - b\n"
+
+
+def make_task(task_id: str, n: int = 3, **extra: Any) -> dict[str, Any]:
+    codes = [PY_GOOD, PY_BAD, "def add(a, b):\n    return sum([a, b])\n", "add = lambda a, b: a + b\n"]
+    return {
+        "task_id": task_id,
+        "problem": f"Write add() for {task_id}",
+        "language": "python",
+        "candidates": [
+            {"id": f"c{i}", "model": f"m{i % 2}", "code": codes[i % 4] + f"# {task_id}\n"} for i in range(n)
+        ],
+        **extra,
+    }
+
+
+def write_jsonl(path: Path, records: list[Any]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def fast_settings(tmp_path: Path, base_urls: list[str], **overrides: Any) -> Settings:
+    """Settings for tests: explicit backends, tiny backoff, no report, small timeouts."""
+    values: dict[str, Any] = {
+        "input_jsonl": tmp_path / "tasks.jsonl",
+        "output_dir": tmp_path / "out",
+        "base_urls": base_urls,
+        "backoff_base_s": 0.01,
+        "backoff_max_s": 0.05,
+        "retry_after_max_s": 0.05,
+        "backend_cooldown_s": 0.2,
+        "timeout_s": 5.0,
+        "concurrency": "8",
+        "lang": "en",
+        **overrides,
+    }
+    return Settings.model_validate(values)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

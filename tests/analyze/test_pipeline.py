@@ -1,0 +1,54 @@
+"""run_pipeline / execute_pipeline end to end against the in-process fake judge."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from analyze import run_pipeline
+from analyze.pipeline import execute_pipeline
+from analyze.progress import Console
+from judge_fakes import FakeJudgeServer, fast_settings, make_task, read_jsonl, write_jsonl
+
+
+def quiet() -> Console:
+    return Console("en", stream=io.StringIO())
+
+
+def test_every_task_judged_once_and_journal_shape(tmp_path: Path, fake_judge: FakeJudgeServer) -> None:
+    write_jsonl(tmp_path / "tasks.jsonl", [make_task(f"t{i}", n=2 + i % 4) for i in range(20)])
+    settings = fast_settings(tmp_path, [fake_judge.base_url])
+    outcome = execute_pipeline(settings, console=quiet(), report=False)
+    results = read_jsonl(tmp_path / "out" / "results.jsonl")
+    assert outcome.stats.succeeded == 20 and outcome.stats.failed == 0
+    assert sorted(r["task_id"] for r in results) == sorted(f"t{i}" for i in range(20))
+    for record in results:
+        assert record["schema"] == 1 and record["judge_model"] == "fake-judge"
+        ranks = sorted(c["rank"] for c in record["candidates"])
+        assert ranks == list(range(1, len(record["candidates"]) + 1))
+        assert sorted(c["position"] + 1 for c in record["candidates"]) == ranks
+        assert record["requests"][0]["backend"] == "fake-1"
+        assert record["requests"][0]["prompt_tokens"] == 100
+    runs = read_jsonl(tmp_path / "out" / "runs.jsonl")
+    assert runs[-1]["succeeded"] == 20 and runs[-1]["interrupted"] is False
+
+
+def test_rerun_skips_judged_tasks(tmp_path: Path, fake_judge: FakeJudgeServer) -> None:
+    write_jsonl(tmp_path / "tasks.jsonl", [make_task(f"t{i}") for i in range(5)])
+    settings = fast_settings(tmp_path, [fake_judge.base_url])
+    execute_pipeline(settings, console=quiet(), report=False)
+    sent = len(fake_judge.requests)
+    outcome = execute_pipeline(settings, console=quiet(), report=False)
+    assert outcome.stats.tasks_skipped == 5 and outcome.stats.succeeded == 0
+    assert len(fake_judge.requests) == sent
+    assert len(read_jsonl(tmp_path / "out" / "results.jsonl")) == 5
+
+
+def test_run_pipeline_accepts_seed_arguments(tmp_path: Path, fake_judge: FakeJudgeServer) -> None:
+    import openai
+
+    write_jsonl(tmp_path / "tasks.jsonl", [make_task("only")])
+    client = openai.OpenAI(base_url=fake_judge.base_url, api_key="x")
+    paths = run_pipeline(input_jsonl=tmp_path / "tasks.jsonl", output_dir=tmp_path / "o", client=client, report=False)
+    assert paths["results"] == tmp_path / "o" / "results.jsonl"
+    assert read_jsonl(paths["results"])[0]["task_id"] == "only"
