@@ -32,3 +32,55 @@ clean: ## remove build outputs and the virtualenvs
 	rm -rf build $(VENV) .venv-vllm .pytest_cache .ruff_cache
 
 .PHONY: help setup lint test images clean
+
+# ---- the compose stack (docs/stack.md) ---------------------------------------------------------------
+# STACK=gpu (docker-compose.yml) | sim (compose/sim.yml) | cpu (compose/cpu.yml); FLEET=overlay from
+# compose/fleet.py for another fleet shape.
+STACK ?= gpu
+FLEET ?=
+STACK_FILES_gpu := -f docker-compose.yml
+STACK_FILES_sim := -f docker-compose.yml -f compose/sim.yml
+STACK_FILES_cpu := -f docker-compose.yml -f compose/cpu.yml
+COMPOSE_ARGS = $(STACK_FILES_$(STACK)) $(if $(FLEET),-f $(FLEET))
+COMPOSE = docker compose $(COMPOSE_ARGS)
+STACK_IMAGES_gpu := nginx pipeline
+STACK_IMAGES_sim := vllm-sim nginx pipeline
+STACK_IMAGES_cpu := vllm-cpu nginx pipeline
+RUN_STAMP := $(shell date +%Y%m%dT%H%M%S)
+INPUT ?= data/tasks.jsonl
+OUTPUT ?= outputs/$(RUN_STAMP)
+# The demo runs on the simulator unless STACK is given (STACK=cpu: real vLLM on CPU).
+DEMO_STACK = $(if $(filter command line environment,$(origin STACK)),$(STACK),sim)
+
+stack-check:
+	@test -n "$(STACK_FILES_$(STACK))" || { echo "STACK=$(STACK): expected gpu, sim or cpu" >&2; exit 2; }
+
+up: stack-check ## start the fleet and nginx (STACK=gpu|sim|cpu, FLEET=overlay)
+	$(COMPOSE) up -d
+	@echo "endpoint: http://$${NGINX_BIND:-127.0.0.1}:$${NGINX_PORT:-8080}/v1   (make status, make logs)"
+
+down: stack-check ## stop and remove the stack's containers (volumes are kept)
+	$(COMPOSE) --profile job down --remove-orphans
+
+ps: stack-check ## list the stack's containers
+	$(COMPOSE) ps --all
+
+logs: stack-check ## follow every container's log
+	$(COMPOSE) logs -f --tail=100
+
+status: stack-check ## per instance: state, health, running/waiting requests, KV cache use; nginx
+	@$(PY) compose/status.py $(COMPOSE_ARGS)
+
+analyze: stack-check ## run the job on the running fleet: INPUT=data/tasks.jsonl [OUTPUT=outputs/STAMP]
+	@test -f "$(INPUT)" || { echo "make analyze: INPUT=$(INPUT) is not a file" >&2; exit 2; }
+	@mkdir -p "$(OUTPUT)"
+	DATA_DIR="$(abspath $(dir $(INPUT)))" INPUT_FILE="$(notdir $(INPUT))" OUTPUT_DIR="$(abspath $(OUTPUT))" \
+	  HOST_UID=$$(id -u) HOST_GID=$$(id -g) $(COMPOSE) --profile job run --rm pipeline
+	@echo "report: $(abspath $(OUTPUT))/report.html"
+
+demo: ## offline: build images, fleet on the simulator (STACK=cpu: vLLM on CPU), analyze data/, show report
+	scripts/build-images.sh $(STACK_IMAGES_$(DEMO_STACK))
+	$(MAKE) --no-print-directory up STACK=$(DEMO_STACK)
+	$(MAKE) --no-print-directory analyze STACK=$(DEMO_STACK) INPUT=$(INPUT) OUTPUT=outputs/demo-$(RUN_STAMP)
+
+.PHONY: stack-check up down ps logs status analyze demo

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Fleet status for `make status`: per instance container state, health and load from /metrics.
+
+    compose/status.py -f docker-compose.yml -f compose/sim.yml      (the arguments go to `docker compose`)
+
+Instances are not published to the host, so /metrics is read from inside the nginx container (curl).
+Stdlib only: it runs with the host's python3.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+INSTANCE_PREFIX = "vllm-"
+INSTANCE_PORT = 8000
+PROBE_TIMEOUT_S = 3
+# vLLM renamed the KV-cache gauge (gpu_cache_usage_perc -> kv_cache_usage_perc); read either.
+METRIC_RUNNING = ("vllm:num_requests_running",)
+METRIC_WAITING = ("vllm:num_requests_waiting",)
+METRIC_KV_USAGE = ("vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")
+
+
+@dataclass(frozen=True)
+class Load:
+    running: float | None
+    waiting: float | None
+    kv_usage: float | None  # 0..1
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """Prometheus text format -> {metric name: sum over its label sets}."""
+    totals: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name_part, _, rest = line.partition(" ") if "{" not in line else line.partition("}")
+        name = name_part.split("{", 1)[0].strip()
+        fields = rest.split()
+        if not fields:
+            continue
+        try:
+            value = float(fields[0])
+        except ValueError:
+            continue
+        totals[name] = totals.get(name, 0.0) + value
+    return totals
+
+
+def first_of(metrics: dict[str, float], names: Sequence[str]) -> float | None:
+    return next((metrics[n] for n in names if n in metrics), None)
+
+
+def load_from_metrics(text: str) -> Load:
+    metrics = parse_metrics(text)
+    running, waiting = first_of(metrics, METRIC_RUNNING), first_of(metrics, METRIC_WAITING)
+    return Load(running, waiting, first_of(metrics, METRIC_KV_USAGE))
+
+
+def compose(args: Sequence[str], *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["docker", "compose", *args, *command], capture_output=True, text=True, check=False)
+
+
+def containers(args: Sequence[str]) -> list[dict]:
+    """`docker compose ps --all` rows (one JSON object per line in Compose v2.21+, a list before)."""
+    out = compose(args, "ps", "--all", "--format", "json").stdout.strip()
+    if out.startswith("["):
+        return json.loads(out)
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def probe(args: Sequence[str], service: str, path: str) -> tuple[int, str]:
+    """HTTP status and body of http://SERVICE:8000/PATH, fetched from inside the nginx container."""
+    url = f"http://{service}:{INSTANCE_PORT}{path}"
+    result = compose(
+        args, "exec", "-T", "nginx", "curl", "-s", "-m", str(PROBE_TIMEOUT_S), "-w", "\n%{http_code}", url
+    )
+    body, _, code = result.stdout.rpartition("\n")
+    return (int(code) if code.isdigit() else 0), body
+
+
+def fmt(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 100:.0f}%" if percent else f"{value:g}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    rows = containers(args)
+    if not rows:
+        print("no containers: start the fleet with `make up`")
+        return 1
+    by_service = {row["Service"]: row for row in rows}
+    nginx_up = by_service.get("nginx", {}).get("State") == "running"
+    header = ("service", "state", "health", "/health", "running", "waiting", "kv")
+    print("{:<10} {:<10} {:<10} {:<8} {:>8} {:>8} {:>6}".format(*header))
+    for service in sorted(by_service, key=lambda s: (not s.startswith(INSTANCE_PREFIX), s)):
+        row = by_service[service]
+        line = f"{service:<10} {row.get('State', '?'):<10} {row.get('Health') or '-':<10}"
+        if service.startswith(INSTANCE_PREFIX) and nginx_up:
+            health, _ = probe(args, service, "/health")
+            _, metrics = probe(args, service, "/metrics")
+            load = load_from_metrics(metrics)
+            line += f" {health or 'down'!s:<8} {fmt(load.running):>8} {fmt(load.waiting):>8}"
+            line += f" {fmt(load.kv_usage, percent=True):>6}"
+        print(line)
+    if not nginx_up:
+        print("nginx is not running: instance probes skipped (they go through the nginx container)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
