@@ -42,10 +42,10 @@ def fake_verdict(body: dict[str, Any], *, by_position: bool = False) -> dict[str
     else:
         ranking = [label for label, code in sorted(shown, key=lambda lc: (-quality(lc[1]), lc[1]))]
     return {
-        "candidates": [
-            {"label": label, "scores": {**dict.fromkeys(DIMENSIONS, quality(code)), "overall": quality(code)}}
+        "scores": {
+            label: {**dict.fromkeys(DIMENSIONS, quality(code)), "overall": quality(code)}
             for label, code in shown
-        ],
+        },
         "issues": [
             {"label": shown[0][0], "category": "robustness", "severity": "low", "text": "no input check"}
         ],

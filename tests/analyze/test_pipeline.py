@@ -49,6 +49,8 @@ def test_run_pipeline_accepts_seed_arguments(tmp_path: Path, fake_judge: FakeJud
 
     write_jsonl(tmp_path / "tasks.jsonl", [make_task("only")])
     client = openai.OpenAI(base_url=fake_judge.base_url, api_key="x")
-    paths = run_pipeline(input_jsonl=tmp_path / "tasks.jsonl", output_dir=tmp_path / "o", client=client, report=False)
+    paths = run_pipeline(
+        input_jsonl=tmp_path / "tasks.jsonl", output_dir=tmp_path / "o", client=client, report=False
+    )
     assert paths["results"] == tmp_path / "o" / "results.jsonl"
     assert read_jsonl(paths["results"])[0]["task_id"] == "only"

@@ -172,14 +172,14 @@ class TaskJudge:
             return TaskResult(
                 False, self._failure(task, "error", f"{type(exc).__name__}: {exc}", 0, requests)
             )
-        record = merge_verdicts(task, runs)
-        record.update(
-            run_id=self.run_id,
-            judge_model=self.config.model,
-            requests=requests,
-            started_at=started_at,
-            finished_at=time.time(),
-        )
+        record = {
+            "run_id": self.run_id,
+            **merge_verdicts(task, runs),
+            "judge_model": self.config.model,
+            "requests": requests,
+            "started_at": started_at,
+            "finished_at": time.time(),
+        }
         return TaskResult(True, record)
 
     def _failure(

@@ -46,29 +46,23 @@ class Verdict:
 
 
 def verdict_json_schema(labels: list[str]) -> dict[str, Any]:
+    """Scores keyed by label (so each label is scored exactly once) and a ranking that is a permutation."""
     score = {"type": "number", "minimum": SCORE_MIN, "maximum": SCORE_MAX}
+    card = {
+        "type": "object",
+        "properties": {key: score for key in SCORE_KEYS},
+        "required": list(SCORE_KEYS),
+        "additionalProperties": False,
+    }
     label = {"type": "string", "enum": list(labels)}
     return {
         "type": "object",
         "properties": {
-            "candidates": {
-                "type": "array",
-                "minItems": len(labels),
-                "maxItems": len(labels),
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "label": label,
-                        "scores": {
-                            "type": "object",
-                            "properties": {key: score for key in SCORE_KEYS},
-                            "required": list(SCORE_KEYS),
-                            "additionalProperties": False,
-                        },
-                    },
-                    "required": ["label", "scores"],
-                    "additionalProperties": False,
-                },
+            "scores": {
+                "type": "object",
+                "properties": dict.fromkeys(labels, card),
+                "required": list(labels),
+                "additionalProperties": False,
             },
             "issues": {
                 "type": "array",
@@ -84,10 +78,16 @@ def verdict_json_schema(labels: list[str]) -> dict[str, Any]:
                     "additionalProperties": False,
                 },
             },
-            "ranking": {"type": "array", "items": label, "minItems": len(labels), "maxItems": len(labels)},
+            "ranking": {
+                "type": "array",
+                "items": label,
+                "minItems": len(labels),
+                "maxItems": len(labels),
+                "uniqueItems": True,
+            },
             "rationale": {"type": "string"},
         },
-        "required": ["candidates", "issues", "ranking", "rationale"],
+        "required": ["scores", "issues", "ranking", "rationale"],
         "additionalProperties": False,
     }
 
@@ -150,21 +150,25 @@ def _score(value: Any, where: str) -> float:
     return float(value)
 
 
-def _scores(raw: Any, labels: list[str]) -> dict[str, dict[str, float]]:
-    if not isinstance(raw, list):
-        raise VerdictError("'candidates' must be a list")
+def _score_cards(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(label, card) pairs from `scores: {label: card}` or, as some models answer, `candidates: [...]`."""
+    if isinstance(data.get("scores"), dict):
+        return [(str(label).strip(), card) for label, card in data["scores"].items()]
+    entries = data.get("candidates")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise VerdictError("'scores' must be an object keyed by label")
+    return [(str(e.get("label", "")).strip(), e.get("scores")) for e in entries]
+
+
+def _scores(data: dict[str, Any], labels: list[str]) -> dict[str, dict[str, float]]:
     scores: dict[str, dict[str, float]] = {}
-    for entry in raw:
-        if not isinstance(entry, dict):
-            raise VerdictError("'candidates' entries must be objects")
-        label = str(entry.get("label", "")).strip()
+    for label, values in _score_cards(data):
         if label not in labels:
-            raise VerdictError(f"unknown label {label!r} in 'candidates' (expected {', '.join(labels)})")
+            raise VerdictError(f"unknown label {label!r} in 'scores' (expected {', '.join(labels)})")
         if label in scores:
             raise VerdictError(f"label {label} is scored twice")
-        values = entry.get("scores")
         if not isinstance(values, dict):
-            raise VerdictError(f"candidate {label} has no 'scores' object")
+            raise VerdictError(f"candidate {label} has no score object")
         missing = [key for key in RUBRIC_DIMENSIONS if key not in values]
         if missing:
             raise VerdictError(f"candidate {label} lacks scores for {', '.join(missing)}")
@@ -221,7 +225,7 @@ def _issues(raw: Any, labels: list[str]) -> list[Issue]:
 def parse_verdict(reply: str, labels: list[str]) -> Verdict:
     data = extract_json(reply)
     return Verdict(
-        scores=_scores(data.get("candidates"), labels),
+        scores=_scores(data, labels),
         ranking=_ranking(data.get("ranking"), labels),
         issues=_issues(data.get("issues"), labels),
         rationale=str(data.get("rationale", "")).strip(),
