@@ -1,0 +1,57 @@
+import json
+
+import jsonschema
+from vllm_sim.chat_request import parse_chat_request
+from vllm_sim.completion import make_completion
+from vllm_sim.settings import SimConfig
+from vllm_sim.tokens import count_tokens
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"verdict": {"type": "string", "minLength": 40}, "score": {"type": "integer"}},
+    "required": ["verdict", "score"],
+    "additionalProperties": False,
+}
+
+
+def _request(**extra: object):
+    return parse_chat_request(
+        {"messages": [{"role": "user", "content": "prompt text"}], **extra}, "sim-model"
+    )
+
+
+def test_text_length_is_drawn_and_stops() -> None:
+    done = make_completion(SimConfig().updated({"output_len": "fixed:12"}), _request())
+    assert (done.tokens, done.finish_reason, count_tokens(done.content)) == (12, "stop", 12)
+
+
+def test_max_tokens_caps_the_length() -> None:
+    done = make_completion(SimConfig().updated({"output_len": "fixed:50"}), _request(max_tokens=7))
+    assert (done.tokens, done.finish_reason, count_tokens(done.content)) == (7, "length", 7)
+
+
+def test_without_max_tokens_the_context_left_caps_it() -> None:
+    config = SimConfig().updated({"output_len": "fixed:500", "max_model_len": 100})
+    done = make_completion(config, _request())
+    assert done.tokens == 100 - _request().prompt_tokens
+    assert done.finish_reason == "length"
+
+
+def test_schema_output_is_valid_json_and_counted() -> None:
+    fmt = {"type": "json_schema", "json_schema": {"name": "v", "schema": SCHEMA}}
+    done = make_completion(SimConfig(), _request(response_format=fmt))
+    jsonschema.validate(json.loads(done.content), SCHEMA)
+    assert (done.tokens, done.finish_reason) == (count_tokens(done.content), "stop")
+
+
+def test_schema_output_below_max_tokens_is_cut_with_length() -> None:
+    fmt = {"type": "json_schema", "json_schema": {"name": "v", "schema": SCHEMA}}
+    done = make_completion(SimConfig(), _request(response_format=fmt, max_tokens=3))
+    assert (done.tokens, done.finish_reason, len(done.content)) == (3, "length", 12)
+
+
+def test_same_seed_and_prompt_same_answer_different_seed_different_answer() -> None:
+    config = SimConfig()
+    assert make_completion(config, _request()) == make_completion(config, _request())
+    assert make_completion(config, _request()) != make_completion(config.updated({"seed": 1}), _request())
+    assert make_completion(config, _request()) != make_completion(config, _request(seed=5))
