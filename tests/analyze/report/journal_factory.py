@@ -143,3 +143,16 @@ def issue(
         "severity": severity,
         "text": text,
     }
+
+
+def task_counts(
+    total: int, succeeded: int, failed: int, rejected: int = 0, skipped: int = 0
+) -> dict[str, int]:
+    """summary.json's "tasks" object."""
+    return {
+        "total": total,
+        "succeeded": succeeded,
+        "failed": failed,
+        "rejected": rejected,
+        "skipped": skipped,
+    }

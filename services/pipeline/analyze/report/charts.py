@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -51,7 +52,9 @@ def write_charts(analysis: Analysis, charts_dir: Path, font_path: str | None) ->
         "backends": _backends,
     }
     written = {}
-    with chart_style(font_path):
+    with chart_style(font_path), warnings.catch_warnings():
+        # Without a CJK font the report already warns once; one warning per missing glyph is noise.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         for name, make in makers.items():
             figure = make(analysis)
             path = charts_dir / f"{name}.png"
