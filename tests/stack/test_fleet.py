@@ -1,0 +1,126 @@
+"""compose/fleet.py: fleet shapes as overlays, checked by `docker compose config` where Compose exists."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from stack_helpers import REPO, load_script
+
+fleet = load_script("compose/fleet.py")
+COMMAND = ["${MODEL}", "--served-model-name=x", "--tensor-parallel-size=2", "--max-num-seqs=8"]
+
+
+def compose_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+
+
+needs_compose = pytest.mark.skipif(not compose_available(), reason="no `docker compose` CLI on PATH")
+
+
+def resolved(shape, tmp_path, *backend_files: str) -> dict:
+    """The merged model of docker-compose.yml + backend overlays + the generated overlay."""
+    overlay = tmp_path / "fleet.yml"
+    overlay.write_text(fleet.render(shape, fleet.build_overlay(shape)))
+    files = ["docker-compose.yml", *backend_files, str(overlay)]
+    args = [a for f in files for a in ("-f", f)]
+    out = subprocess.run(
+        ["docker", "compose", *args, "config", "--format", "json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "COMPOSE_PROJECT_NAME": "fleet-test"},
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)["services"]
+
+
+def test_gpu_ids_are_consecutive_blocks() -> None:
+    shape = fleet.FleetShape(instances=2, gpus_per_instance=4, backend="gpu")
+    assert shape.gpu_ids(1) == ["0", "1", "2", "3"]
+    assert shape.gpu_ids(2) == ["4", "5", "6", "7"]
+    assert fleet.FleetShape(3, 2, "gpu", first_gpu=2).gpu_ids(3) == ["6", "7"]
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        (fleet.FleetShape(0, 1, "gpu"), "--instances"),
+        (fleet.FleetShape(2, 0, "gpu"), "--gpus-per-instance"),
+        (fleet.FleetShape(2, 1, "tpu"), "--backend"),
+        (fleet.FleetShape(8, 2, "gpu"), "needs 16 GPUs, more than --node-gpus 8"),
+    ],
+)
+def test_impossible_shapes_are_refused_by_name(shape, message: str) -> None:
+    with pytest.raises(fleet.FleetError, match=message):
+        fleet.build_overlay(shape, COMMAND)
+
+
+def test_tensor_parallel_flag_is_replaced_in_either_form() -> None:
+    assert fleet.with_tensor_parallel(COMMAND, 4)[2] == "--tensor-parallel-size=4"
+    assert fleet.with_tensor_parallel(["m", "--tensor-parallel-size", "2"], 1) == [
+        "m",
+        "--tensor-parallel-size",
+        "1",
+    ]
+    assert fleet.with_tensor_parallel(["m"], 8) == ["m", "--tensor-parallel-size=8"]
+
+
+def test_sim_shapes_need_no_gpu_and_park_unused_instances() -> None:
+    overlay = fleet.build_overlay(fleet.FleetShape(2, 4, "sim"))
+    services = overlay["services"]
+    assert services["vllm-3"] == {"profiles": ["unused"]}
+    assert services["nginx"]["environment"]["UPSTREAM_SERVERS"] == "vllm-1:8000 vllm-2:8000"
+    assert "deploy" not in services["vllm-1"]
+
+
+def test_cli_writes_the_overlay_and_prints_its_path(tmp_path, capsys) -> None:
+    out = tmp_path / "f.yml"
+    assert (
+        fleet.main(["--instances", "8", "--gpus-per-instance", "1", "--backend", "sim", "-o", str(out)]) == 0
+    )
+    assert capsys.readouterr().out.strip() == str(out)
+    assert "vllm-8:8000" in out.read_text()
+    assert fleet.main(["--instances", "8", "--gpus-per-instance", "2", "-o", str(out)]) == 2
+    assert "--node-gpus 8" in capsys.readouterr().err
+
+
+@needs_compose
+@pytest.mark.parametrize(("instances", "gpus"), [(8, 1), (2, 4), (4, 2)])
+def test_gpu_shapes_resolve_to_disjoint_gpus_and_matching_tensor_parallel(tmp_path, instances, gpus) -> None:
+    services = resolved(fleet.FleetShape(instances, gpus, "gpu"), tmp_path)
+    used = sorted(s for s in services if s.startswith("vllm-"))
+    assert used == [f"vllm-{i}" for i in range(1, instances + 1)]
+    seen: list[str] = []
+    for name in used:
+        devices = services[name]["deploy"]["resources"]["reservations"]["devices"]
+        assert len(devices) == 1  # replaced, not appended to the base file's
+        seen += devices[0]["device_ids"]
+        assert f"--tensor-parallel-size={gpus}" in services[name]["command"]
+        assert services[name]["image"].startswith("vllm/vllm-openai:")
+    assert sorted(seen, key=int) == [str(g) for g in range(instances * gpus)]
+    expected = " ".join(f"vllm-{i}:8000" for i in range(1, instances + 1))
+    assert services["nginx"]["environment"]["UPSTREAM_SERVERS"] == expected
+
+
+@needs_compose
+@pytest.mark.parametrize(("instances", "gpus"), [(8, 1), (2, 4)])
+def test_sim_shapes_resolve_to_simulators_with_distinct_names(tmp_path, instances, gpus) -> None:
+    services = resolved(fleet.FleetShape(instances, gpus, "sim"), tmp_path, "compose/sim.yml")
+    used = sorted(s for s in services if s.startswith("vllm-"))
+    assert len(used) == instances
+    names = {services[s]["environment"]["VLLM_SIM_NAME"] for s in used}
+    assert names == set(used)
+    for name in used:
+        assert "deploy" not in services[name]
+        assert services[name]["image"] == "judge-fleet/vllm-sim:dev"
+
+
+@needs_compose
+def test_cpu_shape_of_three_enables_the_profiled_instance(tmp_path) -> None:
+    services = resolved(fleet.FleetShape(3, 1, "cpu"), tmp_path, "compose/cpu.yml")
+    assert sorted(s for s in services if s.startswith("vllm-")) == ["vllm-1", "vllm-2", "vllm-3"]
