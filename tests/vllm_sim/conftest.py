@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sim_helpers import ClientFactory
 from vllm_sim.server import create_app
 from vllm_sim.settings import SimConfig
-
-ClientFactory = Callable[..., Awaitable[TestClient]]
-
-
-def chat_body(content: str = "Judge these two solutions.", **extra: Any) -> dict[str, Any]:
-    return {"model": "sim-model", "messages": [{"role": "user", "content": content}], **extra}
 
 
 @pytest.fixture
