@@ -1,0 +1,1 @@
+"""Pieces the scenarios share: local processes (simulators, nginx, the pipeline), metrics, math, tables."""

@@ -1,0 +1,65 @@
+"""A fleet of local vLLM simulators, and the busy slot-seconds they report."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.harness import procs
+from bench.harness.prom import scrape
+from bench.settings import HEALTH_TIMEOUT_S, SimProfile
+
+BUSY = "vllm_sim:busy_slot_seconds_total"
+SLOTS = "vllm_sim:max_num_seqs"
+
+
+@dataclass(frozen=True)
+class SimFleet:
+    ports: tuple[int, ...]
+    names: tuple[str, ...]
+
+    @property
+    def base_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}/v1" for port in self.ports]
+
+    @property
+    def addresses(self) -> list[str]:
+        return [f"127.0.0.1:{port}" for port in self.ports]
+
+    def metrics(self) -> list[dict[str, float]]:
+        return [scrape(f"http://127.0.0.1:{port}/metrics") for port in self.ports]
+
+    def busy_slot_seconds(self) -> float:
+        return sum(page[BUSY] for page in self.metrics())
+
+    def slots(self) -> int:
+        return int(sum(page[SLOTS] for page in self.metrics()))
+
+    def set_option(self, **values: float | int | str) -> None:
+        """Change runtime options of every instance through POST /admin/config."""
+        for port in self.ports:
+            response = httpx.post(f"http://127.0.0.1:{port}/admin/config", json=values, timeout=5.0)
+            response.raise_for_status()
+
+
+@contextlib.contextmanager
+def sim_fleet(count: int, profile: SimProfile, log_dir: Path, seed: int = 0) -> Iterator[SimFleet]:
+    """Start `count` simulators (`vllm-1`...) on free ports; stop them all on exit."""
+    ports = tuple(procs.free_port() for _ in range(count))
+    names = tuple(f"vllm-{i + 1}" for i in range(count))
+    with contextlib.ExitStack() as stack:
+        started = []
+        for index, (port, name) in enumerate(zip(ports, names, strict=True)):
+            cmd = [sys.executable, "-m", "vllm_sim", f"--port={port}", f"--name={name}"]
+            cmd.append(f"--seed={seed + index}")
+            log = log_dir / f"{name}.log"
+            started.append((procs.start([*cmd, *profile.flags()], log), port, log))
+            stack.callback(procs.stop, started[-1][0])
+        for proc, port, log in started:  # start all first: they boot in parallel
+            procs.wait_http_ok(f"http://127.0.0.1:{port}/health", proc, log, HEALTH_TIMEOUT_S)
+        yield SimFleet(ports, names)

