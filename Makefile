@@ -84,3 +84,8 @@ demo: ## offline: build images, fleet on the simulator (STACK=cpu: vLLM on CPU),
 	$(MAKE) --no-print-directory analyze STACK=$(DEMO_STACK) INPUT=$(INPUT) OUTPUT=outputs/demo-$(RUN_STAMP)
 
 .PHONY: stack-check up down ps logs status analyze demo
+
+bench: setup vllm-cpu-env ## run every benchmark (~15 min), print the tables, rewrite bench/RESULTS.md
+	$(VPY) -m bench $(BENCH_ARGS)
+
+.PHONY: bench
