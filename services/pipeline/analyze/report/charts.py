@@ -141,7 +141,8 @@ def _win_rates(analysis: Analysis) -> Figure | None:
     axes.grid(False)
     for (row, column), share in np.ndenumerate(shares):
         if not np.isnan(share):
-            axes.text(column, row, f"{share:.0%}", ha="center", va="center", fontsize="small")
+            ink = "white" if share < 0.15 or share > 0.85 else "black"  # readable on the dark ends
+            axes.text(column, row, f"{share:.0%}", ha="center", va="center", fontsize="small", color=ink)
     axes.set(title="win rate of row model vs column model", xlabel="opponent", ylabel="model")
     figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04)
     return figure
