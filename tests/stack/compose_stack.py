@@ -1,0 +1,167 @@
+"""Compose stacks for the end-to-end tests: images, isolated projects, health waits, the job."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from stack_helpers import REPO, free_port, request, wait_for
+from testcontainers.compose import DockerCompose
+
+BUILD_TIMEOUT_S = 1800
+HEALTH_DEADLINE_S = 180
+
+
+def require_docker_engine() -> None:
+    """Skip (with the reason) only when no Docker engine answers."""
+    try:
+        info = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, timeout=20
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"no Docker engine: {exc} (scripts/docker-env.sh up starts one)")
+    if info.returncode != 0:
+        pytest.skip(f"no Docker engine answers: {info.stderr.decode().strip()[:300]}")
+
+
+_built: set[str] = set()
+
+
+def build_images(*names: str) -> None:
+    """scripts/build-images.sh NAME...: a no-op when the images are up to date."""
+    missing = [n for n in names if n not in _built]
+    if not missing:
+        return
+    result = subprocess.run(
+        [str(REPO / "scripts" / "build-images.sh"), *missing],
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+    )
+    assert result.returncode == 0, f"build-images.sh {' '.join(missing)} failed:\n{result.stderr[-3000:]}"
+    _built.update(missing)
+
+
+@dataclass
+class Stack:
+    """One isolated compose project (own name, env file, free port) over the repo's compose files."""
+
+    compose: DockerCompose
+    env_file: Path
+    port: int
+    project: str
+    workdir: Path
+
+    def cmd(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        full = [*self.compose.compose_command_property, *args]
+        result = subprocess.run(full, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+        if check:
+            assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stderr[-3000:]}\n{self.logs()}"
+        return result
+
+    def recreate_with(self, service: str, **settings: str) -> None:
+        """Recreate one service with extra settings (a second env file: the first one stays as is)."""
+        extra = self.workdir / f"{service}.env"
+        extra.write_text(self.env_file.read_text() + "".join(f"{k}={v}\n" for k, v in settings.items()))
+        command = [
+            extra if part == str(self.env_file) else part for part in self.compose.compose_command_property
+        ]
+        result = subprocess.run(
+            [*map(str, command), "up", "-d", service], cwd=REPO, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    def logs(self, *services: str) -> str:
+        out = subprocess.run(
+            [*self.compose.compose_command_property, "logs", "--no-color", "--tail=60", *services],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout[-6000:] + out.stderr[-2000:]
+
+    def wait_healthy(self, *services: str, deadline_s: float = HEALTH_DEADLINE_S) -> None:
+        def healthy() -> bool:
+            rows = self.cmd("ps", "--all", "--format", "json", *services).stdout
+            states = [json.loads(line) for line in rows.splitlines() if line.strip()]
+            return len(states) == len(services) and all(s.get("Health") == "healthy" for s in states)
+
+        wait_for(healthy, deadline_s, f"{', '.join(services)} to be healthy", lambda: self.logs(*services))
+
+    def served_by(self, n: int, **headers: str) -> list[str]:
+        """x-served-by of n requests through the published nginx port."""
+        names = []
+        for _ in range(n):
+            reply = request(self.port, "POST", "/v1/chat/completions", body=chat_body(), **headers)
+            assert reply.status == 200, (reply.status, reply.body[:300])
+            names.append(reply.headers.get("x-served-by", "?"))
+        return names
+
+    def run_job(self, input_name: str, output: Path, *extra: str) -> subprocess.Popen[str]:
+        output.mkdir(parents=True, exist_ok=True)
+        args = ["--profile", "job", "run", "--rm", "-T", "pipeline"]
+        return subprocess.Popen(
+            [*self.compose.compose_command_property, *args, *extra],
+            cwd=REPO,
+            env={**os.environ, "INPUT_FILE": input_name, "OUTPUT_DIR": str(output)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+
+def chat_body() -> bytes:
+    return json.dumps(
+        {
+            "model": "Qwen3-30B-A3B-Instruct-2507",
+            "messages": [{"role": "user", "content": "hi"}],
+            "max_tokens": 8,
+        }
+    ).encode()
+
+
+def make_stack(tmp: Path, files: list[str], settings: dict[str, str], services: list[str] | None) -> Stack:
+    """Write the env file (the only configuration source: no repo .env, no shell env needed)."""
+    project = f"jf-test-{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    data, outputs = tmp / "data", tmp / "outputs"
+    data.mkdir(exist_ok=True)
+    outputs.mkdir(exist_ok=True)
+    env = {
+        "COMPOSE_PROJECT_NAME": project,
+        "NGINX_PORT": str(port),
+        "DATA_DIR": str(data),
+        "OUTPUT_DIR": str(outputs),
+        "HOST_UID": str(os.getuid()),
+        "HOST_GID": str(os.getgid()),
+        **settings,
+    }
+    env_file = tmp / "stack.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+    compose = DockerCompose(
+        context=REPO, compose_file_name=files, env_file=str(env_file), services=services, wait=False
+    )
+    return Stack(compose, env_file, port, project, tmp)
+
+
+def write_tasks(path: Path, count: int, candidates: int = 3) -> list[str]:
+    ids = [f"t-{i:04d}" for i in range(count)]
+    with path.open("w") as out:
+        for task_id in ids:
+            cands = [
+                {"model": f"model-{c}", "code": f"def solve(x):\n    return x * {c}  # {task_id}\n"}
+                for c in range(candidates)
+            ]
+            out.write(
+                json.dumps({"task_id": task_id, "problem": f"Multiply {task_id}", "candidates": cands}) + "\n"
+            )
+    return ids
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
