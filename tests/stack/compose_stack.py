@@ -64,6 +64,10 @@ class Stack:
             assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stderr[-3000:]}\n{self.logs()}"
         return result
 
+    def down(self) -> None:
+        """Remove the whole project, services started after the first `up` included."""
+        self.cmd("--profile", "job", "down", "--volumes", "--remove-orphans", "-t", "2", check=False)
+
     def recreate_with(self, service: str, **settings: str) -> None:
         """Recreate one service with extra settings (a second env file: the first one stays as is)."""
         extra = self.workdir / f"{service}.env"

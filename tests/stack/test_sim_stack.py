@@ -37,9 +37,12 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("sim-stack")
     # vllm-4 is left out at first: nginx must start without it (its name does not even resolve).
     stack = make_stack(tmp, FILES, SETTINGS, services=["nginx", *INSTANCES[:3]])
-    with stack.compose:
+    try:
+        stack.compose.start()
         stack.wait_healthy("nginx", *INSTANCES[:3])
         yield stack
+    finally:
+        stack.down()
 
 
 def job_image() -> None:

@@ -1,0 +1,75 @@
+"""With VLLM_API_KEY set: requests without it are refused, the pipeline (which has it) succeeds, and
+nginx's published port is bound to loopback only by default."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from compose_stack import (
+    Stack,
+    build_images,
+    chat_body,
+    make_stack,
+    read_jsonl,
+    require_docker_engine,
+    write_tasks,
+)
+from stack_helpers import request
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(600)]
+KEY = "sk-test-fleet"
+SETTINGS = {
+    "VLLM_API_KEY": KEY,
+    "SIM_TIME_SCALE": "0.02",
+    "SIM_HEALTH_INTERVAL": "1s",
+    "UPSTREAM_SERVERS": "vllm-1:8000,vllm-2:8000",
+    "ANALYZE_CONCURRENCY": "8",
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[Stack]:
+    require_docker_engine()
+    build_images("vllm-sim", "nginx")
+    files = ["docker-compose.yml", "compose/sim.yml"]
+    stack = make_stack(
+        tmp_path_factory.mktemp("auth"), files, SETTINGS, services=["nginx", "vllm-1", "vllm-2"]
+    )
+    try:
+        stack.compose.start()
+        stack.wait_healthy("nginx", "vllm-1", "vllm-2")
+        yield stack
+    finally:
+        stack.down()
+
+
+def test_requests_without_the_key_are_refused_and_with_it_served(stack: Stack) -> None:
+    assert request(stack.port, "POST", "/v1/chat/completions", body=chat_body()).status == 401
+    wrong = request(stack.port, "POST", "/v1/chat/completions", body=chat_body(), Authorization="Bearer nope")
+    assert wrong.status == 401
+    assert set(stack.served_by(4, Authorization=f"Bearer {KEY}")) == {"vllm-1", "vllm-2"}
+
+
+def test_published_port_is_loopback_only(stack: Stack) -> None:
+    container = stack.cmd("ps", "-q", "nginx").stdout.strip()
+    bindings = subprocess.run(
+        ["docker", "inspect", "--format", "{{json .HostConfig.PortBindings}}", container],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    (binding,) = json.loads(bindings)["8080/tcp"]
+    assert binding["HostIp"] == "127.0.0.1"
+
+
+def test_pipeline_with_the_key_succeeds(stack: Stack) -> None:
+    build_images("pipeline")
+    ids = write_tasks(stack.workdir / "data" / "tasks.jsonl", 20)
+    output = stack.workdir / "outputs" / "auth"
+    job = stack.run_job("tasks.jsonl", output)
+    out, _ = job.communicate(timeout=300)
+    assert job.returncode == 0, out[-4000:]
+    assert sorted(r["task_id"] for r in read_jsonl(output / "results.jsonl")) == ids
