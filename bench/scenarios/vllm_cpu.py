@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import statistics
 import subprocess
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from bench.harness.taskgen import write_tasks
 from bench.settings import CANDIDATES_PER_TASK, VLLM_CPU_HEALTH_TIMEOUT_S, VLLM_CPU_PYTHON, BenchSizes
 
 NGINX_COST_TARGET = 0.05
+ROUNDS = 3  # direct and nginx alternate; the median of each is reported
 PROMPT = "Write a short Python function that returns the distinct values of a list, sorted."
 
 
@@ -88,14 +90,14 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
         with local_nginx([f"127.0.0.1:{port}"], "round_robin", out_dir / "nginx") as nginx:
             # alternate the two paths so drift on the shared machine hits both alike
             rates: dict[str, list[float]] = {"direct": [], "nginx": []}
-            for _ in range(2):
+            for _ in range(ROUNDS):
                 rates["direct"].append(asyncio.run(_drive(direct, *args)))
                 rates["nginx"].append(asyncio.run(_drive(nginx.base_url, *args)))
             tasks = write_tasks(out_dir / "tasks.jsonl", sizes.vllm_cpu_requests, CANDIDATES_PER_TASK)
             result = run_pipeline(tasks, out_dir / "run", [nginx.base_url], str(sizes.vllm_cpu_concurrency),
                                   out_dir / "pipeline.log", model=model)  # fmt: skip
-    direct_rate = sum(rates["direct"]) / len(rates["direct"])
-    nginx_rate = sum(rates["nginx"]) / len(rates["nginx"])
+    direct_rate = statistics.median(rates["direct"])
+    nginx_rate = statistics.median(rates["nginx"])
     pipeline_tokens = _completion_tokens(out_dir / "run" / "results.jsonl")
     pipeline_rate = pipeline_tokens / result.makespan_s if result.makespan_s else 0.0
     table.add("direct", direct_rate, 1.0)
@@ -104,10 +106,13 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
               pipeline_rate / direct_rate)  # fmt: skip
     cost = 1 - nginx_rate / direct_rate
     table.notes.append(
-        f"target nginx costs < {NGINX_COST_TARGET:.0%}: {verdict(cost < NGINX_COST_TARGET)} ({cost:+.1%}; "
+        f"target nginx costs < {NGINX_COST_TARGET:.0%}: {verdict(cost < NGINX_COST_TARGET)} "
+        f"({cost:+.1%}, medians; "
         f"runs direct {', '.join(f'{r:.0f}' for r in rates['direct'])}, "
         f"nginx {', '.join(f'{r:.0f}' for r in rates['nginx'])} tokens/s)"
     )
+    if result.failed:
+        table.notes.append(f"pipeline failures: {_first_failure(out_dir / 'run' / 'failures.jsonl')}")
     table.notes.append(
         "pipeline share: its completion tokens per second of judging over the direct driver's at the same "
         "concurrency; its requests stop at the verdict's end (no ignore_eos), so lengths differ"
@@ -124,3 +129,12 @@ def _completion_tokens(results: Path) -> int:
             record = json.loads(line)
             total += sum(r.get("completion_tokens") or 0 for r in record.get("requests", []))
     return total
+
+
+def _first_failure(failures: Path) -> str:
+    import json
+
+    if not failures.is_file():
+        return "(no failures.jsonl)"
+    first = failures.read_text(encoding="utf-8").splitlines()[0]
+    return str(json.loads(first).get("reason"))
