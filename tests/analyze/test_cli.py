@@ -1,0 +1,105 @@
+"""The `analyze` command line and `python -m analyze.pipeline` with the seed's environment variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from analyze.cli import app
+from judge_fakes import FakeJudgeServer, make_task, read_jsonl, write_jsonl
+from typer.testing import CliRunner
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(("ANALYZE_", "VLLM_", "USE_MULTI_VLLM", "INPUT_JSONL", "OUTPUT_DIR")):
+            monkeypatch.delenv(name)
+
+
+def test_validate_json_lists_rejects_and_exits_1(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        json.dumps(make_task("a")) + "\nnope\n" + json.dumps(make_task("a")) + "\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["validate", str(path), "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["valid"] == 1
+    assert [r["line"] for r in report["rejected"]] == [2, 3]
+    assert "repeats task_id 'a'" in report["rejected"][1]["reason"]
+
+
+def test_validate_clean_file_exits_0(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [make_task("a"), make_task("b")])
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0 and "2 valid task(s), 0 rejected" in result.stdout
+
+
+def test_validate_unreadable_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "missing.jsonl"), "--json"])
+    assert result.exit_code == 2
+
+
+def test_shipped_sample_is_valid() -> None:
+    sample = Path(__file__).resolve().parents[2] / "data" / "tasks.jsonl"
+    result = runner.invoke(app, ["validate", str(sample), "--json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0 and report["valid"] >= 30
+
+
+def test_bad_concurrency_is_named(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [make_task("a")])
+    result = runner.invoke(app, ["run", str(path), "--concurrency", "lots"])
+    assert result.exit_code == 2
+    assert "concurrency must be a positive integer or 'auto'" in result.output
+
+
+def test_run_with_flags_then_check(tmp_path: Path, fake_judge: FakeJudgeServer) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [make_task(f"t{i}") for i in range(4)])
+    args = ["run", str(path), "-o", str(tmp_path / "o"), "--base-url", fake_judge.base_url, "--no-report"]
+    result = runner.invoke(app, [*args, "--limit", "3", "--swap", "--seed", "5", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    records = read_jsonl(tmp_path / "o" / "results.jsonl")
+    assert len(records) == 3 and all(r["swap"] is not None for r in records)
+    assert read_jsonl(tmp_path / "o" / "runs.jsonl")[0]["seed"] == 5
+    check = runner.invoke(app, ["check", "--base-url", fake_judge.base_url])
+    assert check.exit_code == 0
+    assert "models=fake-judge" in check.stdout and "running=2 waiting=1" in check.stdout
+
+
+def test_check_reports_a_dead_backend(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["check", "--base-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 1 and "✗ http://127.0.0.1:9/v1" in result.stdout
+
+
+@pytest.fixture
+def two_fakes() -> Iterator[list[FakeJudgeServer]]:
+    with FakeJudgeServer(name="f1") as first, FakeJudgeServer(name="f2") as second:
+        yield [first, second]
+
+
+def test_python_m_pipeline_reads_seed_env(tmp_path: Path, two_fakes: list[FakeJudgeServer]) -> None:
+    write_jsonl(tmp_path / "tasks.jsonl", [make_task(f"t{i}") for i in range(10)])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYZE_", "VLLM_"))}
+    env.update(
+        USE_MULTI_VLLM="true",
+        VLLM_HOST="127.0.0.1",
+        VLLM_PORTS=",".join(str(f.port) for f in two_fakes),
+        INPUT_JSONL=str(tmp_path / "tasks.jsonl"),
+        OUTPUT_DIR=str(tmp_path / "outputs"),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "analyze.pipeline"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "📖 [步骤 1/6] 读取任务数据..." in proc.stdout and "使用 2 个 vLLM 实例" in proc.stdout
+    assert len(read_jsonl(tmp_path / "outputs" / "results.jsonl")) == 10
+    assert all(f.requests for f in two_fakes)
