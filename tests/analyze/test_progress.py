@@ -1,0 +1,28 @@
+"""Console: seed banners in Chinese or English, report steps numbered 3..6, plain progress off a terminal."""
+
+from __future__ import annotations
+
+import io
+
+from analyze.progress import Console
+
+
+def test_report_steps_continue_after_judging() -> None:
+    out = io.StringIO()
+    console = Console("zh", stream=out)
+    for i, title in enumerate(["生成统计表格", "绘制图表", "生成词云", "生成 HTML 报告"]):
+        console.report_step(i, title)
+    text = out.getvalue()
+    assert "📊 [步骤 3/6] 生成统计表格..." in text and "📝 [步骤 6/6] 生成 HTML 报告..." in text
+
+
+def test_plain_progress_lines_when_not_a_terminal() -> None:
+    out = io.StringIO()
+    console = Console("en", stream=out, interval_s=0.0)
+    console.start_bar(3)
+    console.task_done(True)
+    console.task_done(False)
+    console.close_bar()
+    lines = [line for line in out.getvalue().splitlines() if "judging:" in line]
+    assert lines[0].strip().startswith("judging: 1/3 ok=1 failed=0")
+    assert lines[-1].strip().startswith("judging: 2/3 ok=1 failed=1")

@@ -1,0 +1,65 @@
+"""Settings: the seed's environment variables, ANALYZE_* names, URL normalization and clear errors."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from analyze.settings import Settings, normalize_base_url
+from pydantic import ValidationError
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(("ANALYZE_", "VLLM_", "USE_MULTI_VLLM", "INPUT_JSONL", "OUTPUT_DIR", "OPENAI_")):
+            monkeypatch.delenv(name)
+
+
+def test_seed_defaults_are_four_local_instances() -> None:
+    assert Settings().resolved_base_urls() == [f"http://localhost:{p}/v1" for p in (8001, 8002, 8003, 8004)]
+    assert Settings().default_concurrency(4) == 256
+
+
+def test_seed_env_vars(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VLLM_HOST", "gpu-box")
+    monkeypatch.setenv("VLLM_PORTS", "9001, 9002")
+    monkeypatch.setenv("INPUT_JSONL", "in.jsonl")
+    monkeypatch.setenv("OUTPUT_DIR", "out")
+    settings = Settings()
+    assert settings.resolved_base_urls() == ["http://gpu-box:9001/v1", "http://gpu-box:9002/v1"]
+    assert (str(settings.input_jsonl), str(settings.output_dir)) == ("in.jsonl", "out")
+    monkeypatch.setenv("USE_MULTI_VLLM", "false")
+    assert Settings().resolved_base_urls() == ["http://gpu-box:9001/v1"]
+
+
+def test_base_url_wins_over_multi_and_api_key_aliases(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANALYZE_BASE_URL", "http://nginx:8080/v1")
+    monkeypatch.setenv("VLLM_API_KEY", "secret")
+    monkeypatch.setenv("ANALYZE_CONCURRENCY", "auto")
+    settings = Settings()
+    assert settings.resolved_base_urls() == ["http://nginx:8080/v1"]
+    assert settings.api_key == "secret" and settings.concurrency == "auto"
+    assert settings.default_concurrency(1) == 64 * settings.fleet_size_behind_single_url
+
+
+@pytest.mark.parametrize(
+    ("raw", "url"),
+    [("h:1", "http://h:1/v1"), ("http://h:1", "http://h:1/v1"), ("http://h:1/v1/", "http://h:1/v1")],
+)
+def test_normalize_base_url(raw: str, url: str) -> None:
+    assert normalize_base_url(raw) == url
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("VLLM_PORTS", "80,eighty", "VLLM_PORTS must be comma-separated integers"),
+        ("ANALYZE_CONCURRENCY", "0", "concurrency must be a positive integer or 'auto'"),
+        ("ANALYZE_LANG", "fr", "lang must be 'zh' or 'en'"),
+    ],
+)
+def test_bad_values_are_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=message):
+        Settings()
