@@ -63,3 +63,8 @@ def test_bad_values_are_named(monkeypatch: pytest.MonkeyPatch, name: str, value:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=message):
         Settings()
+
+
+def test_empty_api_key_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANALYZE_API_KEY", "")
+    assert Settings().api_key == "EMPTY"

@@ -12,6 +12,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_VLLM_PORTS = (8001, 8002, 8003, 8004)
+NO_API_KEY = "EMPTY"  # what vLLM expects when it runs without --api-key
 
 
 def _env(*names: str) -> AliasChoices:
@@ -35,7 +36,9 @@ class Settings(BaseSettings):
     vllm_ports: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_VLLM_PORTS), validation_alias=_env("VLLM_PORTS")
     )
-    api_key: str = Field("EMPTY", validation_alias=_env("ANALYZE_API_KEY", "OPENAI_API_KEY", "VLLM_API_KEY"))
+    api_key: str = Field(
+        NO_API_KEY, validation_alias=_env("ANALYZE_API_KEY", "OPENAI_API_KEY", "VLLM_API_KEY")
+    )
     model: str | None = Field(None, validation_alias=_env("ANALYZE_MODEL"))
 
     # --- concurrency: "auto" plugs in analyze.adaptive_limit.AdaptiveLimiter ---
@@ -89,6 +92,12 @@ class Settings(BaseSettings):
     @classmethod
     def _check_concurrency(cls, value: object) -> object:
         return None if value is None else parse_concurrency(str(value))
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _empty_key(cls, value: object) -> object:
+        # Compose passes an unset VLLM_API_KEY through as "", which the openai client refuses.
+        return NO_API_KEY if value is None or (isinstance(value, str) and not value.strip()) else value
 
     @field_validator("lang")
     @classmethod
