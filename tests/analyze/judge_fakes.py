@@ -96,10 +96,11 @@ class FakeJudgeServer:
             self.requests.append(body)
             n = len(self.requests)
         reply = self.behaviour(body, n) if self.behaviour else None
+        if reply is None and not shown_candidates(body):
+            reply = web.json_response(completion("Hello!"))  # a plain chat, not a judge prompt
         if reply is None:
-            reply = web.json_response(
-                completion(json.dumps(fake_verdict(body, by_position=self.by_position)))
-            )
+            verdict = fake_verdict(body, by_position=self.by_position)
+            reply = web.json_response(completion(json.dumps(verdict)))
         reply.headers["x-served-by"] = self.name
         return reply
 

@@ -109,8 +109,23 @@ class BackendPool:
         return [b.base_url for b in self.backends]
 
 
-def _fails_over(exc: Exception) -> bool:
-    return classify_error(exc).backend_fault
+class _Failover:
+    """Up to one attempt per instance: an instance-level failure moves on to the next instance."""
+
+    def __init__(self, pool: BackendPool) -> None:
+        self._pool = pool
+        self._left = len(pool.backends)
+
+    @contextmanager
+    def attempt(self) -> Iterator[Backend]:
+        """Leaving the block with a fail-over error while instances remain swallows it: loop again."""
+        self._left -= 1
+        try:
+            with self._pool.lease() as backend:
+                yield backend
+        except openai.OpenAIError as exc:
+            if self._left <= 0 or not classify_error(exc).backend_fault:
+                raise
 
 
 class _SyncCompletions:
@@ -118,17 +133,10 @@ class _SyncCompletions:
         self._pool = pool
 
     def create(self, **kwargs: Any) -> Any:
-        last: Exception | None = None
-        for _ in self._pool.backends:
-            try:
-                with self._pool.lease() as backend:
-                    return backend.sync_client.chat.completions.create(**kwargs)
-            except openai.OpenAIError as exc:
-                if not _fails_over(exc):
-                    raise
-                last = exc
-        assert last is not None
-        raise last
+        failover = _Failover(self._pool)
+        while True:
+            with failover.attempt() as backend:
+                return backend.sync_client.chat.completions.create(**kwargs)
 
 
 class _AsyncCompletions:
@@ -136,17 +144,10 @@ class _AsyncCompletions:
         self._pool = pool
 
     async def create(self, **kwargs: Any) -> Any:
-        last: Exception | None = None
-        for _ in self._pool.backends:
-            try:
-                with self._pool.lease() as backend:
-                    return await backend.async_client.chat.completions.create(**kwargs)
-            except openai.OpenAIError as exc:
-                if not _fails_over(exc):
-                    raise
-                last = exc
-        assert last is not None
-        raise last
+        failover = _Failover(self._pool)
+        while True:
+            with failover.attempt() as backend:
+                return await backend.async_client.chat.completions.create(**kwargs)
 
 
 class _Chat:
@@ -154,8 +155,8 @@ class _Chat:
         self.completions = completions
 
 
-class MultiVLLMClient:
-    """Synchronous, OpenAI-shaped client over several instances: `client.chat.completions.create(...)`."""
+class _BalancedClient:
+    _completions_type: type[_SyncCompletions] | type[_AsyncCompletions]
 
     def __init__(
         self,
@@ -167,35 +168,27 @@ class MultiVLLMClient:
         pool: BackendPool | None = None,
     ) -> None:
         self.pool = pool or BackendPool(base_urls, api_key=api_key, timeout_s=timeout, cooldown_s=cooldown_s)
-        self.chat = _Chat(_SyncCompletions(self.pool))
+        self.chat = _Chat(self._completions_type(self.pool))
 
     @property
     def base_urls(self) -> list[str]:
         return self.pool.base_urls
+
+
+class MultiVLLMClient(_BalancedClient):
+    """Synchronous, OpenAI-shaped client over several instances: `client.chat.completions.create(...)`."""
+
+    _completions_type = _SyncCompletions
 
     def to_async(self) -> AsyncMultiVLLMClient:
         """An async client sharing this pool (same outstanding counts and cooldowns)."""
         return AsyncMultiVLLMClient(self.base_urls, pool=self.pool)
 
 
-class AsyncMultiVLLMClient:
+class AsyncMultiVLLMClient(_BalancedClient):
     """Asynchronous twin of MultiVLLMClient: `await client.chat.completions.create(...)`."""
 
-    def __init__(
-        self,
-        base_urls: list[str],
-        *,
-        api_key: str = "EMPTY",
-        timeout: float = 300.0,
-        cooldown_s: float = 10.0,
-        pool: BackendPool | None = None,
-    ) -> None:
-        self.pool = pool or BackendPool(base_urls, api_key=api_key, timeout_s=timeout, cooldown_s=cooldown_s)
-        self.chat = _Chat(_AsyncCompletions(self.pool))
-
-    @property
-    def base_urls(self) -> list[str]:
-        return self.pool.base_urls
+    _completions_type = _AsyncCompletions
 
 
 def create_multi_vllm_client(
@@ -215,7 +208,7 @@ def create_multi_vllm_client(
 
 def pool_from_client(client: Any, settings: Settings) -> BackendPool:
     """Accept what the seed's run_pipeline accepted: a MultiVLLMClient or an OpenAI client (sync or async)."""
-    if isinstance(client, MultiVLLMClient | AsyncMultiVLLMClient):
+    if isinstance(client, _BalancedClient):
         return client.pool
     if isinstance(client, openai.OpenAI | openai.AsyncOpenAI):
         return BackendPool(
