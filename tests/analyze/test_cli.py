@@ -103,3 +103,28 @@ def test_python_m_pipeline_reads_seed_env(tmp_path: Path, two_fakes: list[FakeJu
     assert "📖 [步骤 1/6] 读取任务数据..." in proc.stdout and "使用 2 个 vLLM 实例" in proc.stdout
     assert len(read_jsonl(tmp_path / "outputs" / "results.jsonl")) == 10
     assert all(f.requests for f in two_fakes)
+
+
+def test_report_command_rebuilds_from_the_journal(tmp_path: Path, fake_judge: FakeJudgeServer) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [make_task(f"t{i}") for i in range(3)])
+    out = tmp_path / "o"
+    args = [
+        "run",
+        str(path),
+        "-o",
+        str(out),
+        "--base-url",
+        fake_judge.base_url,
+        "--no-report",
+        "--lang",
+        "en",
+    ]
+    assert runner.invoke(app, args).exit_code == 0
+    assert not (out / "report.html").exists()
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").exists() and "report_html" in result.stdout
+
+
+def test_report_command_on_missing_dir_exits_2(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["report", str(tmp_path / "nope")]).exit_code == 2

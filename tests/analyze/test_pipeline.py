@@ -54,3 +54,26 @@ def test_run_pipeline_accepts_seed_arguments(tmp_path: Path, fake_judge: FakeJud
     )
     assert paths["results"] == tmp_path / "o" / "results.jsonl"
     assert read_jsonl(paths["results"])[0]["task_id"] == "only"
+
+
+def test_failed_tasks_are_tried_again_next_run(tmp_path: Path, fake_judge: FakeJudgeServer) -> None:
+    from judge_fakes import error
+
+    write_jsonl(tmp_path / "tasks.jsonl", [make_task(f"t{i}") for i in range(3)])
+    settings = fast_settings(tmp_path, [fake_judge.base_url], max_retries=1)
+    fake_judge.behaviour = lambda _b, _n: error(503, "warming up")
+    first = execute_pipeline(settings, console=quiet(), report=False)
+    assert (first.stats.succeeded, first.stats.failed) == (0, 3)
+    fake_judge.behaviour = None
+    second = execute_pipeline(settings, console=quiet(), report=False)
+    assert (second.stats.succeeded, second.stats.failed, second.stats.tasks_skipped) == (3, 0, 0)
+    assert len(read_jsonl(tmp_path / "out" / "failures.jsonl")) == 3  # history is kept
+    assert len(read_jsonl(tmp_path / "out" / "results.jsonl")) == 3
+
+
+def test_auto_concurrency_uses_the_adaptive_limiter(tmp_path: Path, fake_judge: FakeJudgeServer) -> None:
+    write_jsonl(tmp_path / "tasks.jsonl", [make_task(f"t{i}") for i in range(10)])
+    settings = fast_settings(tmp_path, [fake_judge.base_url], concurrency="auto")
+    outcome = execute_pipeline(settings, console=quiet(), report=False)
+    assert outcome.stats.succeeded == 10
+    assert read_jsonl(tmp_path / "out" / "runs.jsonl")[-1]["concurrency"] >= 1
