@@ -26,3 +26,11 @@ def test_plain_progress_lines_when_not_a_terminal() -> None:
     lines = [line for line in out.getvalue().splitlines() if "judging:" in line]
     assert lines[0].strip().startswith("judging: 1/3 ok=1 failed=0")
     assert lines[-1].strip().startswith("judging: 2/3 ok=1 failed=1")
+
+
+def test_tick_prints_while_nothing_finishes() -> None:
+    out = io.StringIO()
+    console = Console("zh", stream=out, interval_s=0.0)
+    console.start_bar(5)
+    console.tick()
+    assert "分析任务: 0/5 成功=0 失败=0" in out.getvalue()

@@ -75,6 +75,11 @@ class Console:
             f"{self.texts['failed']}={self._failed} {rate:.2f}/s ETA {eta_text}"
         )
 
+    def tick(self) -> None:
+        """Called every few seconds by the runner: a plain line even while no task finishes."""
+        if self._bar is None and time.monotonic() - self._last_line >= self.interval_s:
+            self.progress_line()
+
     def close_bar(self) -> None:
         if self._bar is not None:
             self._bar.close()

@@ -146,6 +146,11 @@ class Run:
             self.stats.failed += 1
         self.console.task_done(result.ok)
 
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(max(self.console.interval_s / 4, 0.05))
+            self.console.tick()
+
     async def execute(self) -> RunStats:
         started_at = time.time()
         loop = asyncio.get_running_loop()
@@ -166,13 +171,15 @@ class Run:
                 self.console.start_bar(s.to_judge)
                 self._producer = asyncio.create_task(self._produce(done))
                 self._dispatcher = asyncio.create_task(self._dispatch(journal))
+                ticker = asyncio.create_task(self._tick())
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._dispatcher
                 while self.in_flight:
                     await asyncio.gather(*list(self.in_flight), return_exceptions=True)
-                self._producer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._producer
+                for helper in (self._producer, ticker):
+                    helper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await helper
                 self.console.close_bar()
                 self.console.say("judge_done", ok=s.succeeded, failed=s.failed)
                 journal.runs.append(self._run_record(started_at))
