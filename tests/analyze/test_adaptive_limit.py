@@ -108,6 +108,14 @@ def test_queue_target_does_not_grow_a_limit_that_held_nothing_back() -> None:
     assert queue_target_step(loads, 100, 10, was_bound=False, settings=AdaptiveSettings()) == 100
 
 
+def test_queue_target_stops_growing_when_growth_filled_no_slot() -> None:
+    """Free slots that stay free after a growth mean the client is the bottleneck, not the limit."""
+    loads = [InstanceLoad(40, 0, 64), InstanceLoad(40, 0, 64)]
+    settings = AdaptiveSettings()
+    assert queue_target_step(loads, 200, 200, True, settings, running_at_last_growth=40.0) == 200
+    assert queue_target_step(loads, 200, 200, True, settings, running_at_last_growth=30.0) > 200
+
+
 def test_queue_target_doubles_when_capacity_is_unknown() -> None:
     loads = [InstanceLoad(10, 0, None), InstanceLoad(30, 4, None)]
     assert queue_target_step(loads, 40, 40, was_bound=True, settings=AdaptiveSettings()) == 80

@@ -111,11 +111,19 @@ def metrics_url(base_url: str) -> str:
 
 
 def queue_target_step(
-    loads: Iterable[InstanceLoad], limit: int, in_flight: int, was_bound: bool, settings: AdaptiveSettings
+    loads: Iterable[InstanceLoad],
+    limit: int,
+    in_flight: int,
+    was_bound: bool,
+    settings: AdaptiveSettings,
+    running_at_last_growth: float | None = None,
 ) -> int:
     """The next limit from one look at every known instance.
 
     `was_bound`: the limit held requests back since the last look; growing an unused limit proves nothing.
+    `running_at_last_growth`: mean running per instance when the limit last grew. If growing did not
+    raise it, the slots stay free for another reason (the client cannot send faster): growing more
+    would only add client work, so the limit holds.
     """
     loads = list(loads)
     if not loads:
@@ -124,6 +132,8 @@ def queue_target_step(
     room = [load for load in loads if not load.saturated]
     if room:
         if not was_bound:
+            return limit
+        if running_at_last_growth is not None and mean_running(loads) <= running_at_last_growth:
             return limit
         if all(load.capacity is not None for load in room):
             # fill every free slot plus the target queue in one go
@@ -137,6 +147,10 @@ def queue_target_step(
         return limit
     floor = math.floor(limit * (1 - settings.max_shrink_per_tick))
     return max(floor, limit - math.floor(excess))
+
+
+def mean_running(loads: list[InstanceLoad]) -> float:
+    return sum(load.running for load in loads) / len(loads)
 
 
 @dataclass
@@ -278,6 +292,7 @@ class AdaptiveLimiter:
         self._http_client = http_client
         self._watch_task: asyncio.Task[None] | None = None
         self._watch: MetricsWatch | None = None
+        self._running_at_growth: float | None = None
 
     # -- Limiter protocol --
 
@@ -351,7 +366,13 @@ class AdaptiveLimiter:
                 loads = await self._watch.refresh()
                 bound, self._bound_since_tick = self._bound_since_tick or bool(self._waiters), False
                 if loads:
-                    step = queue_target_step(loads, self.limit, self.in_flight, bound, self.settings)
+                    step = queue_target_step(
+                        loads, self.limit, self.in_flight, bound, self.settings, self._running_at_growth
+                    )
+                    if step > self.limit:
+                        self._running_at_growth = mean_running(loads)
+                    elif step < self.limit:
+                        self._running_at_growth = None  # the fleet is full again: growth may resume later
                     self._set_limit(step, "metrics")
                 await asyncio.sleep(self.settings.scrape_interval_s)
         finally:
