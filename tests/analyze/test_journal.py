@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from analyze.journal import (
     Journal,
+    JournalBusyError,
     JournalFormatError,
     JsonlAppender,
     iter_journal,
@@ -69,3 +70,10 @@ def test_rejects_are_rewritten_each_run_results_kept(tmp_path: Path) -> None:
         journal.results.append({"task_id": "b"})
     assert list(iter_journal(tmp_path / "rejects.jsonl")) == []
     assert judged_task_ids(tmp_path) == {"a", "b"}
+
+
+def test_second_writer_on_one_directory_is_refused(tmp_path: Path) -> None:
+    with Journal(tmp_path), pytest.raises(JournalBusyError, match="another analyze run is writing to"):
+        Journal(tmp_path)
+    with Journal(tmp_path) as journal:  # released on close
+        journal.results.append({"task_id": "a"})

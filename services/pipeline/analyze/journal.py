@@ -6,6 +6,7 @@ torn last line; `repair_torn_tail` cuts it off before the next run appends, and 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -14,9 +15,15 @@ from typing import Any
 
 from analyze.constants import FAILURES_FILE, JOURNAL_SCHEMA, REJECTS_FILE, RESULTS_FILE, RUNS_FILE
 
+LOCK_FILE = ".analyze.lock"
+
 
 class JournalFormatError(ValueError):
     """A journal line written by a newer, incompatible version."""
+
+
+class JournalBusyError(RuntimeError):
+    """Another `analyze run` holds the output directory; two writers could judge a task twice."""
 
 
 def iter_journal(path: Path) -> Iterator[dict[str, Any]]:
@@ -108,6 +115,14 @@ class Journal:
 
     def __init__(self, output_dir: Path) -> None:
         self.output_dir = output_dir
+        output_dir.mkdir(parents=True, exist_ok=True)
+        # The kernel drops the lock when the process dies, even by kill -9, so it never goes stale.
+        self._lock_fd = os.open(output_dir / LOCK_FILE, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            os.close(self._lock_fd)
+            raise JournalBusyError(f"another analyze run is writing to {output_dir}") from exc
         self.results = JsonlAppender(output_dir / RESULTS_FILE)
         self.failures = JsonlAppender(output_dir / FAILURES_FILE)
         self.rejects = JsonlAppender(output_dir / REJECTS_FILE, truncate=True)
@@ -116,6 +131,9 @@ class Journal:
     def close(self) -> None:
         for appender in (self.results, self.failures, self.rejects, self.runs):
             appender.close()
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)  # closing releases the flock
+            self._lock_fd = -1
 
     def __enter__(self) -> Journal:
         return self
