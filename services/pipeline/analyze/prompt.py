@@ -7,6 +7,7 @@ nowhere in the data, so code cannot fake an END marker and "escape" into instruc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
@@ -58,7 +59,9 @@ def label_for(position: int) -> str:
     return label
 
 
+@functools.lru_cache(maxsize=16)
 def load_prompt(name: str, prompts_dir: Path | None = None) -> str:
+    """A prompt file's text, read once per process (every request asks for it)."""
     if prompts_dir is not None and (prompts_dir / name).is_file():
         return (prompts_dir / name).read_text(encoding="utf-8")
     return resources.files("analyze").joinpath("prompts", name).read_text(encoding="utf-8")
