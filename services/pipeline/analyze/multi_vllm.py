@@ -34,20 +34,25 @@ class Backend:
     _sync: openai.OpenAI | None = field(default=None, repr=False)
     _async: openai.AsyncOpenAI | None = field(default=None, repr=False)
 
+    def _client_options(self) -> dict[str, Any]:
+        # max_retries=0: the runner retries itself so each attempt reaches the limiter and may move on.
+        return {
+            "base_url": self.base_url,
+            "api_key": self.api_key,
+            "timeout": self.timeout_s,
+            "max_retries": 0,
+        }
+
     @property
     def sync_client(self) -> openai.OpenAI:
         if self._sync is None:
-            self._sync = openai.OpenAI(
-                base_url=self.base_url, api_key=self.api_key, timeout=self.timeout_s, max_retries=0
-            )
+            self._sync = openai.OpenAI(**self._client_options())
         return self._sync
 
     @property
     def async_client(self) -> openai.AsyncOpenAI:
         if self._async is None:
-            self._async = openai.AsyncOpenAI(
-                base_url=self.base_url, api_key=self.api_key, timeout=self.timeout_s, max_retries=0
-            )
+            self._async = openai.AsyncOpenAI(**self._client_options())
         return self._async
 
 
