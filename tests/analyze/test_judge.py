@@ -146,3 +146,22 @@ def test_combined_ranks_by_mean_position() -> None:
     assert combined_ranks([["a", "b", "c"], ["b", "a", "c"]]) == {"a": 1, "b": 2, "c": 3}
     assert combined_ranks([["a", "b", "c"], ["c", "b", "a"]]) == {"a": 1, "b": 2, "c": 3}
     assert combined_ranks([["a", "b", "c"], ["b", "c", "a"]]) == {"b": 1, "a": 2, "c": 3}
+
+
+def test_backend_label_prefers_served_by_then_nginx_upstream_then_url() -> None:
+    from analyze.judge import served_by
+
+    assert served_by({"x-served-by": "vllm-2", "x-upstream-addr": "10.0.0.2:8000"}, "http://n/v1") == "vllm-2"
+    assert served_by({"x-upstream-addr": "10.0.0.2:8000"}, "http://n/v1") == "10.0.0.2:8000"
+    assert served_by({}, "http://n/v1") == "http://n/v1"
+
+
+async def test_without_structured_output_the_extractor_reads_prose(fake_judge: FakeJudgeServer) -> None:
+    def prose(body: dict[str, Any], _n: int) -> web.Response:
+        assert "response_format" not in body
+        return web.json_response(completion("Verdict:\n```json\n" + json.dumps(fake_verdict(body)) + "\n```"))
+
+    fake_judge.behaviour = prose
+    judge, _ = judge_for(fake_judge, structured_output=False)
+    result = await judge.judge(task())
+    assert result.ok, result.record
