@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from judge_fakes import FakeJudgeServer
+
+from .judge_fakes import FakeJudgeServer
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from analyze import analyze_task, create_multi_vllm_client
-from judge_fakes import FakeJudgeServer, make_task
+
+from .judge_fakes import FakeJudgeServer, make_task
 
 
 def test_analyze_task_returns_a_record(fake_judge: FakeJudgeServer) -> None:

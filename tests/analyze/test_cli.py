@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from analyze.cli import app
-from judge_fakes import FakeJudgeServer, make_task, read_jsonl, write_jsonl
 from typer.testing import CliRunner
+
+from .judge_fakes import FakeJudgeServer, make_task, read_jsonl, write_jsonl
 
 runner = CliRunner()
 

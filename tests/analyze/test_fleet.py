@@ -14,8 +14,9 @@ import pytest
 from analyze import AsyncMultiVLLMClient, MultiVLLMClient
 from analyze.pipeline import execute_pipeline
 from analyze.progress import Console
-from judge_fakes import fast_settings, make_task, read_jsonl, write_jsonl
 from vllm_sim.testing import SimulatorProcess, start_simulator
+
+from .judge_fakes import fast_settings, make_task, read_jsonl, write_jsonl
 
 HELLO = [{"role": "user", "content": "Hello!"}]
 

@@ -11,7 +11,8 @@ from analyze.judge import JudgeConfig, TaskJudge, combined_ranks
 from analyze.multi_vllm import BackendPool
 from analyze.retry import Backoff
 from analyze.tasks import Task, parse_record
-from judge_fakes import FakeJudgeServer, completion, error, fake_verdict, make_task
+
+from .judge_fakes import FakeJudgeServer, completion, error, fake_verdict, make_task
 
 FAST = Backoff(0.001, 0.01, 0.01)
 

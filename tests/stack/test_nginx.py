@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from stack_helpers import NGINX_DIR, StubBackend, free_port, local_nginx, render_env, request, wait_for
+
+from .stack_helpers import NGINX_DIR, StubBackend, free_port, local_nginx, render_env, request, wait_for
 
 
 @pytest.fixture

@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from compose_stack import Stack, build_images, make_stack, read_jsonl, require_docker_engine, write_tasks
-from stack_helpers import wait_for
+
+from .compose_stack import Stack, build_images, make_stack, read_jsonl, require_docker_engine, write_tasks
+from .stack_helpers import wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(900)]
 FILES = ["docker-compose.yml", "compose/sim.yml"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stack_helpers import load_script
+from .stack_helpers import load_script
 
 status = load_script("compose/status.py")
 

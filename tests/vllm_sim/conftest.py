@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sim_helpers import ClientFactory
 from vllm_sim.server import create_app
 from vllm_sim.settings import SimConfig
+
+from .sim_helpers import ClientFactory
 
 
 @pytest.fixture

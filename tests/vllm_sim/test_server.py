@@ -7,7 +7,8 @@ import jsonschema
 import pytest
 from aiohttp import ClientTimeout
 from prometheus_client.parser import text_string_to_metric_families
-from sim_helpers import ClientFactory, chat_body
+
+from .sim_helpers import ClientFactory, chat_body
 
 URL = "/v1/chat/completions"
 

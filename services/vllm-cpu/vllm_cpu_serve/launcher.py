@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import sys
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 from vllm_cpu_serve import settings
@@ -41,19 +41,10 @@ def vllm_argv(options: ServeOptions) -> list[str]:
     return argv + list(options.extra_args)
 
 
-def first_allowed_cpu() -> int:
-    """One OMP core per instance: the lowest CPU this process may run on (a container's cpuset too)."""
-    return min(os.sched_getaffinity(0))
-
-
-def apply_runtime_env(
-    environ: MutableMapping[str, str], omp_core: Callable[[], int] = first_allowed_cpu
-) -> None:
+def apply_runtime_env(environ: MutableMapping[str, str]) -> None:
     """Fill in the CPU runtime's environment, keeping whatever the caller set already."""
     for name, value in settings.RUNTIME_ENV_DEFAULTS.items():
         environ.setdefault(name, value)
-    if settings.OMP_BIND_ENV not in environ:
-        environ[settings.OMP_BIND_ENV] = str(omp_core())
 
 
 def patch_vllm_version_lookup() -> None:

@@ -74,6 +74,10 @@ RUNTIME_ENV_DEFAULTS = {
     "TRANSFORMERS_OFFLINE": "1",
     "VLLM_NO_USAGE_STATS": "1",
     "DO_NOT_TRACK": "1",
+    # One compute thread per instance, left to the kernel scheduler: a container limited by a CPU quota
+    # (compose `cpus: 1`) still sees every core, so pinning would stack all instances on core 0. Set
+    # VLLM_CPU_OMP_THREADS_BIND=<core> to pin (vLLM then sets OMP_NUM_THREADS itself).
+    "VLLM_CPU_OMP_THREADS_BIND": "nobind",
+    "OMP_NUM_THREADS": "1",
 }
-OMP_BIND_ENV = "VLLM_CPU_OMP_THREADS_BIND"
 API_KEY_ENV = "VLLM_API_KEY"

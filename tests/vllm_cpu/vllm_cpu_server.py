@@ -1,0 +1,157 @@
+"""Start the real vLLM CPU server for contract tests: from .venv-vllm, else from the image.
+
+Both serve the model make-model writes for seed 0 (the image bakes it at build time), so tests can
+read the same tokenizer locally.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VLLM_VENV_PYTHON = REPO_ROOT / ".venv-vllm" / "bin" / "python"
+IMAGE = os.environ.get("VLLM_CPU_IMAGE", "judge-fleet/vllm-cpu:dev")
+SERVED_MODEL_NAME = "tiny-judge"
+API_KEY = "contract-test-key"
+# 20-45 s alone; much longer while other engineers' builds and servers share the two cores.
+HEALTH_DEADLINE_S = float(os.environ.get("VLLM_CPU_HEALTH_DEADLINE_S", "420"))
+POLL_INTERVAL_S = 1.0
+STOP_TIMEOUT_S = 20.0
+
+
+class ServerStartError(RuntimeError):
+    """The server exited or never answered /health; the message carries the end of its log."""
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    base_url: str  # http://127.0.0.1:PORT
+    served_model_name: str
+    api_key: str
+    runtime: str  # ".venv-vllm" or the image tag
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def image_available() -> bool:
+    try:
+        result = subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+def runtime_unavailable_reason() -> str | None:
+    if VLLM_VENV_PYTHON.exists() or image_available():
+        return None
+    return (
+        f"real vLLM on CPU needs {VLLM_VENV_PYTHON.relative_to(REPO_ROOT)} "
+        f"(services/vllm-cpu/install-runtime.sh .venv-vllm) or the image {IMAGE} (make images)"
+    )
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/health", timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _wait_healthy(base_url: str, exited: Callable[[], bool], log_tail: Callable[[], str]) -> None:
+    deadline = time.monotonic() + HEALTH_DEADLINE_S
+    while time.monotonic() < deadline:
+        if _healthy(base_url):
+            return
+        if exited():
+            raise ServerStartError(f"vLLM exited before /health answered:\n{log_tail()}")
+        time.sleep(POLL_INTERVAL_S)
+    raise ServerStartError(f"no /health within {HEALTH_DEADLINE_S:.0f} s:\n{log_tail()}")
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextmanager
+def run_from_venv(model_dir: Path, log_path: Path) -> Iterator[RunningServer]:
+    port = free_port()
+    cmd = [
+        str(VLLM_VENV_PYTHON), "-m", "vllm_cpu_serve", "serve", "--model", str(model_dir),
+        "--host", "127.0.0.1", "--port", str(port),
+        "--served-model-name", SERVED_MODEL_NAME, "--api-key", API_KEY,
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        # Own session: vLLM forks an engine core and a worker; stopping the group stops them too.
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        _wait_healthy(base_url, lambda: process.poll() is not None, lambda: _tail(log_path))
+        yield RunningServer(base_url, SERVED_MODEL_NAME, API_KEY, ".venv-vllm")
+    finally:
+        _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextmanager
+def run_from_image(log_path: Path) -> Iterator[RunningServer]:
+    port = free_port()
+    name = f"vllm-cpu-contract-{port}"
+    subprocess.run(
+        [
+            "docker", "run", "-d", "--rm", "--name", name, "-p", f"127.0.0.1:{port}:8000",
+            "-e", f"SERVED_MODEL_NAME={SERVED_MODEL_NAME}", "-e", f"VLLM_API_KEY={API_KEY}", IMAGE,
+        ],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+    def exited() -> bool:
+        state = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", name], capture_output=True)
+        return state.stdout.strip() != b"true"
+
+    def log_tail() -> str:
+        logs = subprocess.run(["docker", "logs", "--tail", "60", name], capture_output=True, text=True)
+        log_path.write_text(logs.stdout + logs.stderr)
+        return logs.stdout + logs.stderr
+
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        _wait_healthy(base_url, exited, log_tail)
+        yield RunningServer(base_url, SERVED_MODEL_NAME, API_KEY, IMAGE)
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+
+@contextmanager
+def run_server(model_dir: Path, log_path: Path) -> Iterator[RunningServer]:
+    """The .venv-vllm runtime when present, else the image."""
+    if VLLM_VENV_PYTHON.exists():
+        with run_from_venv(model_dir, log_path) as server:
+            yield server
+    else:
+        with run_from_image(log_path) as server:
+            yield server
