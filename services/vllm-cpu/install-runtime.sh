@@ -5,12 +5,9 @@
 # torchcodec, whose PyPI builds are CUDA-only and break `import vllm`; requirements-runtime.txt holds
 # the rest, pinned (see pin-requirements.sh). torch==2.13.0+cpu comes from pip's find-links (/opt/wheels).
 # WHEELHOUSE=DIR installs offline from a directory filled by make-wheelhouse.sh instead.
-set -euo pipefail
-[ $# -eq 1 ] || { echo "usage: $0 VENV_DIR" >&2; exit 2; }
-here="$(cd "$(dirname "$0")" && pwd)"
-source "$here/runtime.env"
+source "$(dirname "$0")/script-common.sh"
+require_one_arg "$0 VENV_DIR" "$@"
 venv="$1"
-python="${PYTHON:-python3}"
 pip_source=()
 [ -z "${WHEELHOUSE:-}" ] || pip_source=(--no-index --find-links "$WHEELHOUSE")
 

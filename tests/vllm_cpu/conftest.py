@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from vllm_cpu_serve.model_maker import make_model
-from vllm_cpu_server import RunningServer, run_server, runtime_unavailable_reason
+
+from .vllm_cpu_server import RunningServer, run_server, runtime_unavailable_reason
 
 
 @pytest.fixture(scope="session")

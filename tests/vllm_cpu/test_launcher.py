@@ -22,6 +22,7 @@ def test_argv_serves_the_model_with_small_defaults() -> None:
     assert _flag_value(argv, "--max-model-len") == str(settings.MAX_MODEL_LEN)
     assert _flag_value(argv, "--max-num-seqs") == str(settings.MAX_NUM_SEQS)
     assert '"xgrammar"' in _flag_value(argv, "--structured-outputs-config")
+    assert "--enforce-eager" in argv  # the image has no C++ compiler for torch.compile
     assert "--api-key" not in argv
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import openai
@@ -13,8 +14,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from tokenizers import Tokenizer
 from vllm_cpu_serve import settings
-from vllm_cpu_server import RunningServer
 from vllm_sim.metrics import VLLM_METRIC_NAMES
+
+from .vllm_cpu_server import RunningServer
 
 pytestmark = [pytest.mark.vllm_cpu, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -68,6 +70,18 @@ def client(vllm_cpu_server: RunningServer) -> Iterator[openai.OpenAI]:
         yield client
 
 
+@pytest.fixture(scope="module")
+def chat(client: openai.OpenAI, vllm_cpu_server: RunningServer) -> Callable[..., Any]:
+    """chat(max_tokens=..., ...): a chat completion of MESSAGES from the served model."""
+
+    def create(**params: Any) -> Any:
+        return client.chat.completions.create(
+            model=vllm_cpu_server.served_model_name, messages=MESSAGES, **params
+        )
+
+    return create
+
+
 def test_models_lists_the_served_name(client: openai.OpenAI, vllm_cpu_server: RunningServer) -> None:
     models = client.models.list().data
     assert [m.id for m in models] == [vllm_cpu_server.served_model_name]
@@ -75,16 +89,9 @@ def test_models_lists_the_served_name(client: openai.OpenAI, vllm_cpu_server: Ru
 
 
 def test_chat_completion_uses_the_models_template_and_tokenizer(
-    client: openai.OpenAI, vllm_cpu_server: RunningServer, tiny_model_dir: Path
+    chat: Callable[..., Any], tiny_model_dir: Path
 ) -> None:
-    response = client.chat.completions.create(
-        model=vllm_cpu_server.served_model_name,
-        messages=MESSAGES,
-        max_tokens=24,
-        temperature=1.0,
-        seed=7,
-        extra_body={"min_tokens": 4},
-    )
+    response = chat(max_tokens=24, temperature=1.0, seed=7, extra_body={"min_tokens": 4})
     choice = response.choices[0]
     assert choice.message.role == "assistant"
     assert choice.message.content
@@ -97,10 +104,8 @@ def test_chat_completion_uses_the_models_template_and_tokenizer(
     assert response.usage.prompt_tokens == len(tokenizer.encode(rendered).ids)
 
 
-def test_streaming_reports_usage_last(client: openai.OpenAI, vllm_cpu_server: RunningServer) -> None:
-    stream = client.chat.completions.create(
-        model=vllm_cpu_server.served_model_name,
-        messages=MESSAGES,
+def test_streaming_reports_usage_last(chat: Callable[..., Any]) -> None:
+    stream = chat(
         max_tokens=16,
         temperature=1.0,
         seed=11,
@@ -122,11 +127,9 @@ def test_streaming_reports_usage_last(client: openai.OpenAI, vllm_cpu_server: Ru
 
 @pytest.mark.parametrize(("temperature", "seed"), [(0.0, 0), (1.0, 1), (1.0, 2)])
 def test_json_schema_output_is_a_valid_verdict(
-    client: openai.OpenAI, vllm_cpu_server: RunningServer, temperature: float, seed: int
+    chat: Callable[..., Any], temperature: float, seed: int
 ) -> None:
-    response = client.chat.completions.create(
-        model=vllm_cpu_server.served_model_name,
-        messages=MESSAGES,
+    response = chat(
         max_tokens=600,
         temperature=temperature,
         seed=seed,

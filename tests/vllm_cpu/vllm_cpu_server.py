@@ -21,6 +21,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VLLM_VENV_PYTHON = REPO_ROOT / ".venv-vllm" / "bin" / "python"
 IMAGE = os.environ.get("VLLM_CPU_IMAGE", "judge-fleet/vllm-cpu:dev")
+# "venv" or "image" forces one runtime; unset: .venv-vllm when it exists, else the image.
+RUNTIME_CHOICE_ENV = "VLLM_CPU_TEST_RUNTIME"
+# vLLM's engine and worker exchange data through ~400 MiB of /dev/shm; Docker's default is 64 MiB.
+CONTAINER_SHM_SIZE = "512m"
 SERVED_MODEL_NAME = "tiny-judge"
 API_KEY = "contract-test-key"
 # 20-45 s alone; much longer while other engineers' builds and servers share the two cores.
@@ -55,12 +59,25 @@ def image_available() -> bool:
     return result.returncode == 0
 
 
+def chosen_runtime() -> str | None:
+    """ "venv", "image", or None when the chosen (or any) runtime is missing."""
+    choice = os.environ.get(RUNTIME_CHOICE_ENV, "")
+    if choice not in ("", "venv", "image"):
+        raise ValueError(f"{RUNTIME_CHOICE_ENV}={choice!r}: expected 'venv', 'image' or unset")
+    if choice in ("", "venv") and VLLM_VENV_PYTHON.exists():
+        return "venv"
+    if choice in ("", "image") and image_available():
+        return "image"
+    return None
+
+
 def runtime_unavailable_reason() -> str | None:
-    if VLLM_VENV_PYTHON.exists() or image_available():
+    if chosen_runtime():
         return None
     return (
         f"real vLLM on CPU needs {VLLM_VENV_PYTHON.relative_to(REPO_ROOT)} "
         f"(services/vllm-cpu/install-runtime.sh .venv-vllm) or the image {IMAGE} (make images)"
+        + (f" as {RUNTIME_CHOICE_ENV} chose" if os.environ.get(RUNTIME_CHOICE_ENV) else "")
     )
 
 
@@ -124,6 +141,7 @@ def run_from_image(log_path: Path) -> Iterator[RunningServer]:
     subprocess.run(
         [
             "docker", "run", "-d", "--rm", "--name", name, "-p", f"127.0.0.1:{port}:8000",
+            "--shm-size", CONTAINER_SHM_SIZE,
             "-e", f"SERVED_MODEL_NAME={SERVED_MODEL_NAME}", "-e", f"VLLM_API_KEY={API_KEY}", IMAGE,
         ],
         check=True, capture_output=True,
@@ -148,8 +166,8 @@ def run_from_image(log_path: Path) -> Iterator[RunningServer]:
 
 @contextmanager
 def run_server(model_dir: Path, log_path: Path) -> Iterator[RunningServer]:
-    """The .venv-vllm runtime when present, else the image."""
-    if VLLM_VENV_PYTHON.exists():
+    """The runtime chosen_runtime() picks: .venv-vllm when present, else the image."""
+    if chosen_runtime() == "venv":
         with run_from_venv(model_dir, log_path) as server:
             yield server
     else:

@@ -36,6 +36,8 @@ def vllm_argv(options: ServeOptions) -> list[str]:
         "--max-num-seqs", str(settings.MAX_NUM_SEQS),
         "--structured-outputs-config", settings.STRUCTURED_OUTPUTS_CONFIG,
     ]  # fmt: skip
+    if settings.ENFORCE_EAGER:
+        argv.append("--enforce-eager")
     if options.api_key:
         argv += ["--api-key", options.api_key]
     return argv + list(options.extra_args)
