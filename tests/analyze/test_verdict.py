@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
 import jsonschema
 import pytest
+from analyze.constants import ISSUES_MAX_PER_CANDIDATE
 from analyze.verdict import VerdictError, extract_json, parse_verdict, response_format
 
 LABELS = ["A", "B", "C"]
@@ -110,3 +112,72 @@ def test_list_of_candidates_form_is_accepted_and_checked_for_repeats() -> None:
     listed["candidates"][2]["label"] = "A"
     with pytest.raises(VerdictError, match="label A is scored twice"):
         parse_verdict(json.dumps(listed), LABELS)
+
+
+# Keywords vLLM's xgrammar backend refuses (vllm/v1/structured_output/backend_xgrammar.py,
+# has_xgrammar_unsupported_json_features): the whole request fails with HTTP 400.
+XGRAMMAR_UNSUPPORTED = {"uniqueItems", "contains", "minContains", "maxContains", "multipleOf", "allOf"}
+XGRAMMAR_UNSUPPORTED |= {"propertyNames", "patternProperties", "pattern", "format"}
+
+
+def schema_keywords(node: Any) -> set[str]:
+    """Every key used anywhere in the schema (enum values are data, not keywords)."""
+    if isinstance(node, list):
+        return set().union(*(schema_keywords(item) for item in node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    keys = set(node)
+    for key, value in node.items():
+        if key not in ("enum", "const", "properties"):
+            keys |= schema_keywords(value)
+        elif key == "properties":
+            keys |= schema_keywords(list(value.values()))
+    return keys
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 5, 6, 9])
+def test_schema_uses_only_keywords_xgrammar_compiles(n: int) -> None:
+    schema = response_format([chr(65 + i) for i in range(n)])["json_schema"]["schema"]
+    assert not schema_keywords(schema) & XGRAMMAR_UNSUPPORTED
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_schema_admits_every_permutation_and_no_repeat(n: int) -> None:
+    labels = [chr(65 + i) for i in range(n)]
+    schema = response_format(labels)["json_schema"]["schema"]
+    for ranking in itertools.permutations(labels):
+        jsonschema.validate(verdict_for(labels, list(ranking)), schema)
+    repeat = [labels[0], *labels[:-1]]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(verdict_for(labels, repeat), schema)
+
+
+def test_large_tasks_fall_back_to_fixed_length_ranking_and_validation_catches_repeats() -> None:
+    labels = [chr(65 + i) for i in range(6)]
+    schema = response_format(labels)["json_schema"]["schema"]
+    repeat = [labels[0], *labels[:-1]]
+    jsonschema.validate(verdict_for(labels, repeat), schema)  # 720 permutations are not enumerated
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(verdict_for(labels, labels[:-1]), schema)
+    with pytest.raises(VerdictError, match="'ranking' repeats a label"):
+        parse_verdict(json.dumps(verdict_for(labels, repeat)), labels)
+
+
+def test_schema_bounds_scores_and_issue_count() -> None:
+    schema = response_format(LABELS)["json_schema"]["schema"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(
+            good(scores={**good()["scores"], "A": {**good()["scores"]["A"], "overall": 0}}), schema
+        )
+    with pytest.raises(jsonschema.ValidationError):  # rubric dimensions are integers, as the prompt says
+        jsonschema.validate(
+            good(scores={**good()["scores"], "B": {**good()["scores"]["B"], "efficiency": 6.5}}), schema
+        )
+    issue = good()["issues"][0]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(good(issues=[issue] * (ISSUES_MAX_PER_CANDIDATE * len(LABELS) + 1)), schema)
+
+
+def verdict_for(labels: list[str], ranking: list[str]) -> dict[str, Any]:
+    card = good()["scores"]["A"]
+    return good(scores={label: dict(card) for label in labels}, ranking=ranking, issues=[])

@@ -17,6 +17,15 @@ SCORE_MIN: Final = 1
 SCORE_MAX: Final = 10
 
 SEVERITIES: Final = ("low", "medium", "high", "critical")
+
+# Structured-output bounds. Up to this many candidates the schema lists every ranking permutation, so
+# even a constrained random sampler cannot repeat a label (N! entries: 120 at 5); above it the ranking is
+# N labels from the enum and a repeat is caught by validation and asked again.
+RANKING_PERMUTATIONS_MAX_CANDIDATES: Final = 5
+# Keep a constrained answer inside max_tokens: a bounded number of issues and bounded texts.
+ISSUES_MAX_PER_CANDIDATE: Final = 5
+ISSUE_TEXT_MAX_CHARS: Final = 300
+RATIONALE_MAX_CHARS: Final = 1200
 # Issues may name a rubric dimension or one of these broader kinds; anything else becomes "other".
 ISSUE_CATEGORIES: Final = (*RUBRIC_DIMENSIONS, "security", "style", "other")
 

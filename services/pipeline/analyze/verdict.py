@@ -6,6 +6,7 @@ retries those and records the last reason if every attempt fails.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -13,7 +14,11 @@ from typing import Any
 
 from analyze.constants import (
     ISSUE_CATEGORIES,
+    ISSUE_TEXT_MAX_CHARS,
+    ISSUES_MAX_PER_CANDIDATE,
     OVERALL,
+    RANKING_PERMUTATIONS_MAX_CANDIDATES,
+    RATIONALE_MAX_CHARS,
     RUBRIC_DIMENSIONS,
     SCORE_KEYS,
     SCORE_MAX,
@@ -45,12 +50,33 @@ class Verdict:
     rationale: str
 
 
+def _ranking_schema(labels: list[str]) -> dict[str, Any]:
+    """Every permutation of the labels while that list is small, else N labels from the enum.
+
+    xgrammar (vLLM's default structured-output backend) rejects `uniqueItems`, so the enum of
+    permutations is what makes a repeated label unrepresentable; `parse_verdict` checks it either way.
+    """
+    if len(labels) <= RANKING_PERMUTATIONS_MAX_CANDIDATES:
+        return {"type": "array", "enum": [list(p) for p in itertools.permutations(labels)]}
+    return {
+        "type": "array",
+        "items": {"type": "string", "enum": list(labels)},
+        "minItems": len(labels),
+        "maxItems": len(labels),
+    }
+
+
 def verdict_json_schema(labels: list[str]) -> dict[str, Any]:
-    """Scores keyed by label (so each label is scored exactly once) and a ranking that is a permutation."""
-    score = {"type": "number", "minimum": SCORE_MIN, "maximum": SCORE_MAX}
+    """Scores keyed by label (so each label is scored exactly once) and a ranking that is a permutation.
+
+    Only keywords xgrammar compiles: no uniqueItems/contains, no multipleOf, no allOf, no pattern with
+    length bounds. Integer dimensions and a numeric overall follow the system prompt's rubric.
+    """
+    dimension = {"type": "integer", "minimum": SCORE_MIN, "maximum": SCORE_MAX}
+    overall = {"type": "number", "minimum": SCORE_MIN, "maximum": SCORE_MAX}
     card = {
         "type": "object",
-        "properties": {key: score for key in SCORE_KEYS},
+        "properties": {**dict.fromkeys(RUBRIC_DIMENSIONS, dimension), OVERALL: overall},
         "required": list(SCORE_KEYS),
         "additionalProperties": False,
     }
@@ -72,20 +98,15 @@ def verdict_json_schema(labels: list[str]) -> dict[str, Any]:
                         "label": label,
                         "category": {"type": "string", "enum": list(ISSUE_CATEGORIES)},
                         "severity": {"type": "string", "enum": list(SEVERITIES)},
-                        "text": {"type": "string"},
+                        "text": {"type": "string", "maxLength": ISSUE_TEXT_MAX_CHARS},
                     },
                     "required": ["label", "category", "severity", "text"],
                     "additionalProperties": False,
                 },
+                "maxItems": ISSUES_MAX_PER_CANDIDATE * len(labels),
             },
-            "ranking": {
-                "type": "array",
-                "items": label,
-                "minItems": len(labels),
-                "maxItems": len(labels),
-                "uniqueItems": True,
-            },
-            "rationale": {"type": "string"},
+            "ranking": _ranking_schema(labels),
+            "rationale": {"type": "string", "maxLength": RATIONALE_MAX_CHARS},
         },
         "required": ["scores", "issues", "ranking", "rationale"],
         "additionalProperties": False,
