@@ -78,3 +78,19 @@ def test_auto_concurrency_uses_the_adaptive_limiter(tmp_path: Path, fake_judge: 
     outcome = execute_pipeline(settings, console=quiet(), report=False)
     assert outcome.stats.succeeded == 10
     assert read_jsonl(tmp_path / "out" / "runs.jsonl")[-1]["concurrency"] >= 1
+
+
+async def test_auto_starts_at_the_same_limit_whatever_the_fleet_and_slots_follow_it(tmp_path: Path) -> None:
+    from analyze.pipeline import build_limiter, build_task_slots
+
+    one = fast_settings(tmp_path, ["http://127.0.0.1:9/v1"], concurrency="auto")
+    four = fast_settings(tmp_path, [f"http://127.0.0.1:{p}/v1" for p in range(9, 13)], concurrency="auto")
+    limiters = [build_limiter(s, s.resolved_base_urls()) for s in (one, four)]
+    assert [limiter.limit for limiter in limiters] == [one.auto_initial_concurrency] * 2
+    slots = build_task_slots(one, limiters[0])
+    assert slots.bound == one.task_slots_per_permit * one.auto_initial_concurrency
+    limiters[0].limit = 10 * one.auto_initial_concurrency  # the metrics found a much larger fleet
+    assert slots.bound == one.task_slots_per_permit * 10 * one.auto_initial_concurrency
+    assert (
+        build_limiter(fast_settings(tmp_path, ["http://h/v1"], concurrency="12"), ["http://h/v1"]).limit == 12
+    )

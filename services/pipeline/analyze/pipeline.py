@@ -22,6 +22,7 @@ from analyze.progress import Console
 from analyze.retry import Backoff
 from analyze.runner import Run, RunStats
 from analyze.settings import Settings
+from analyze.task_slots import TaskSlots, limit_multiple
 
 REPORT_MODULE = "analyze.report"
 
@@ -74,16 +75,18 @@ def judge_config(settings: Settings, model: str) -> JudgeConfig:
 
 
 def build_limiter(settings: Settings, base_urls: list[str]) -> Limiter:
-    default = settings.default_concurrency(len(base_urls))
-    return make_limiter(settings.concurrency or str(default), initial=default, base_urls=base_urls)
+    concurrency = settings.concurrency or str(settings.default_concurrency(len(base_urls)))
+    return make_limiter(concurrency, initial=settings.auto_initial_concurrency, base_urls=base_urls)
+
+
+def build_task_slots(settings: Settings, limiter: Limiter) -> TaskSlots:
+    bound = limit_multiple(lambda: limiter.limit, settings.task_slots_per_permit, settings.task_slots_floor)
+    return TaskSlots(bound, recheck_s=settings.task_slots_recheck_s)
 
 
 async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> RunStats:
     model = settings.model or await served_model(pool)
     limiter = build_limiter(settings, pool.base_urls)
-    max_active = (
-        2 * settings.default_concurrency(len(pool.backends)) if settings.concurrency == "auto" else None
-    )
     run = Run(
         input_path=settings.input_jsonl,
         output_dir=settings.output_dir,
@@ -93,7 +96,7 @@ async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> 
         console=console,
         limit=settings.limit,
         queue_size=settings.queue_size,
-        max_active_tasks=max_active,
+        slots=build_task_slots(settings, limiter),
     )
     try:
         return await run.execute()

@@ -22,6 +22,7 @@ from analyze.journal import Journal, judged_task_ids
 from analyze.judge import JudgeConfig, TaskJudge
 from analyze.multi_vllm import BackendPool
 from analyze.progress import Console
+from analyze.task_slots import TaskSlots
 from analyze.tasks import Reject, Task, iter_tasks
 
 
@@ -66,9 +67,9 @@ class Run:
         limiter: Limiter,
         config: JudgeConfig,
         console: Console,
+        slots: TaskSlots,
         limit: int | None = None,
         queue_size: int = 256,
-        max_active_tasks: int | None = None,
     ) -> None:
         self.input_path = input_path
         self.output_dir = output_dir
@@ -77,7 +78,7 @@ class Run:
         self.limit = limit
         self.queue: asyncio.Queue[Task | None] = asyncio.Queue(maxsize=queue_size)
         # Tasks waiting out a backoff hold no permit; this bounds how many such tasks pile up.
-        self.active = asyncio.Semaphore(max_active_tasks or max(4, 2 * limiter.limit))
+        self.active = slots
         self.stats = RunStats(run_id=new_run_id())
         self.judge = TaskJudge(pool, limiter, config, self.stats.run_id)
         self.in_flight: set[asyncio.Task[None]] = set()

@@ -46,7 +46,13 @@ class Settings(BaseSettings):
     concurrency_per_instance: int = 64
     # A single URL is usually nginx in front of the compose fleet of this many instances.
     fleet_size_behind_single_url: int = 4
+    # `auto` starts here whatever the fleet: the metrics (or outcomes) move it to the fleet's capacity.
+    auto_initial_concurrency: int = 32
     queue_size: int = 256
+    # Tasks started at once = max(floor, per_permit x the current limit): the rest wait out a backoff.
+    task_slots_per_permit: int = 2
+    task_slots_floor: int = 4
+    task_slots_recheck_s: float = 0.05
 
     # --- requests ---
     timeout_s: float = Field(300.0, validation_alias=_env("ANALYZE_TIMEOUT"))
