@@ -129,3 +129,23 @@ def test_report_command_rebuilds_from_the_journal(tmp_path: Path, fake_judge: Fa
 
 def test_report_command_on_missing_dir_exits_2(tmp_path: Path) -> None:
     assert runner.invoke(app, ["report", str(tmp_path / "nope")]).exit_code == 2
+
+
+def test_report_command_names_the_bad_journal_line_and_exits_2(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "results.jsonl").write_text('{"schema": 1, "task_id": "t1", "candidates": "nope"}\n')
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 2, result.output  # a traceback would exit 1
+    assert "results.jsonl line 1" in result.output and "'candidates'" in result.output
+
+
+def test_font_path_setting_reaches_the_report(tmp_path: Path) -> None:
+    from analyze.pipeline import report_options
+    from analyze.progress import Console
+    from analyze.settings import Settings
+
+    console = Console("en")
+    assert report_options(Settings(), console) == {"on_step": console.report_step}
+    options = report_options(Settings(font_path=tmp_path / "cjk.ttf"), console)
+    assert options["font_path"] == str(tmp_path / "cjk.ttf")

@@ -34,3 +34,17 @@ def test_tick_prints_while_nothing_finishes() -> None:
     console.start_bar(5)
     console.tick()
     assert "分析任务: 0/5 成功=0 失败=0" in out.getvalue()
+
+
+def test_report_steps_use_the_consoles_own_titles_in_its_language() -> None:
+    report_titles = ["tables", "charts", "word cloud", "HTML page"]  # what build_report passes
+    texts = {}
+    for lang in ("zh", "en"):
+        out = io.StringIO()
+        console = Console(lang, stream=out)
+        for i, title in enumerate(report_titles, start=1):
+            console.report_step(i, title)
+        texts[lang] = out.getvalue()
+    assert "☁️ [步骤 5/6] 生成词云..." in texts["zh"] and "📈 [步骤 4/6] 绘制图表..." in texts["zh"]
+    assert not any(title in texts["zh"] for title in ("tables", "charts", "word cloud"))
+    assert "📝 [step 6/6] Writing the HTML report..." in texts["en"]

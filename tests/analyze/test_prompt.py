@@ -108,3 +108,11 @@ def test_unknown_placeholder_is_named() -> None:
         assert "{{nope}}" in str(exc)
     else:
         raise AssertionError("expected KeyError")
+
+
+def test_prompt_files_are_read_once_per_process(tmp_path: Path) -> None:
+    (tmp_path / "system.md").write_text("first system prompt", encoding="utf-8")
+    first = build_prompt(task_of("a = 1"), seed=0, max_input_tokens=4000, prompts_dir=tmp_path)
+    (tmp_path / "system.md").write_text("edited while running", encoding="utf-8")
+    second = build_prompt(task_of("b = 2"), seed=0, max_input_tokens=4000, prompts_dir=tmp_path)
+    assert first.messages[0]["content"] == second.messages[0]["content"] == "first system prompt"

@@ -130,18 +130,24 @@ def report_command(
     output_dir: Annotated[Path, typer.Argument(help="directory holding results.jsonl")],
 ) -> None:
     """Rebuild tables, charts, word cloud and HTML from the journal in OUTPUT_DIR."""
-    from analyze.pipeline import load_build_report
+    from analyze.pipeline import load_build_report, report_options
     from analyze.progress import Console
 
     build_report = load_build_report()
     if build_report is None:
         typer.echo("error: analyze.report is not installed in this version", err=True)
         raise typer.Exit(1)
+    from analyze.report import JournalError
     if not output_dir.is_dir():
         typer.echo(f"error: {output_dir} is not a directory", err=True)
         raise typer.Exit(2)
-    console = Console(_settings().lang)
-    for name, path in build_report(output_dir, on_step=console.report_step).items():
+    settings = _settings()
+    try:
+        paths = build_report(output_dir, **report_options(settings, Console(settings.lang)))
+    except JournalError as exc:  # the message names the file, line and field at fault
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for name, path in paths.items():
         typer.echo(f"   {name}: {path}")
 
 

@@ -75,6 +75,8 @@ BANNERS: Final = {
         "judge": "🤖 [步骤 2/6] 调用 LLM 分析任务...",
         "judge_done": "   ✓ 成功 {ok}, 失败 {failed}",
         "report": "{icon} [步骤 {step}/6] {title}...",
+        # Keyed by pipeline step: the report passes its own English titles, which these replace.
+        "report_steps": {3: "生成统计表格", 4: "绘制图表", 5: "生成词云", 6: "生成 HTML 报告"},
         "bar": "分析任务",
         "ok": "成功",
         "failed": "失败",
@@ -90,6 +92,12 @@ BANNERS: Final = {
         "judge": "🤖 [step 2/6] Judging tasks with the LLM...",
         "judge_done": "   ✓ ok {ok}, failed {failed}",
         "report": "{icon} [step {step}/6] {title}...",
+        "report_steps": {
+            3: "Writing tables",
+            4: "Drawing charts",
+            5: "Drawing the word cloud",
+            6: "Writing the HTML report",
+        },
         "bar": "judging",
         "ok": "ok",
         "failed": "failed",

@@ -115,6 +115,14 @@ def load_build_report() -> Callable[..., dict[str, Path]] | None:
     return getattr(module, "build_report", None)
 
 
+def report_options(settings: Settings, console: Console) -> dict[str, Any]:
+    """Keyword arguments for build_report: step banners, and the font when settings name one."""
+    options: dict[str, Any] = {"on_step": console.report_step}
+    if settings.font_path is not None:
+        options["font_path"] = str(settings.font_path)
+    return options
+
+
 def journal_paths(output_dir: Path) -> dict[str, Path]:
     return {
         name.removesuffix(".jsonl"): output_dir / name
@@ -152,7 +160,7 @@ def execute_pipeline(
         return PipelineOutcome(stats, paths)
     build_report = load_build_report() if report else None
     if build_report is not None:
-        paths.update(build_report(settings.output_dir, on_step=console.report_step))
+        paths.update(build_report(settings.output_dir, **report_options(settings, console)))
     console.line()
     console.say("done", output_dir=settings.output_dir)
     return PipelineOutcome(stats, paths)

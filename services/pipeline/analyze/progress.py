@@ -34,11 +34,15 @@ class Console:
         self.line("=" * 60)
 
     def report_step(self, _index: int, title: str) -> None:
-        """`on_step` for build_report: banners 3/6..6/6, counted here whatever base `_index` uses."""
+        """`on_step` for build_report: banners 3/6..6/6, counted here whatever base `_index` uses.
+
+        The title is this console's own for the step (in its language); the report's title is kept
+        only for a step beyond the six."""
         self._report_step += 1
         icon = REPORT_STEP_ICONS[(self._report_step - 3) % len(REPORT_STEP_ICONS)]
+        title = self.texts["report_steps"].get(self._report_step, title.rstrip(". "))
         self.line()
-        self.say("report", icon=icon, step=self._report_step, title=title.rstrip(". "))
+        self.say("report", icon=icon, step=self._report_step, title=title)
 
     def start_bar(self, total: int) -> None:
         self._total = total
