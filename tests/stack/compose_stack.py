@@ -69,17 +69,19 @@ class Stack:
         """Remove the whole project, services started after the first `up` included."""
         self.cmd("--profile", "job", "down", "--volumes", "--remove-orphans", "-t", "2", check=False)
 
-    def recreate_with(self, service: str, **settings: str) -> None:
-        """Recreate one service with extra settings (a second env file: the first one stays as is)."""
-        extra = self.workdir / f"{service}.env"
-        extra.write_text(self.env_file.read_text() + "".join(f"{k}={v}\n" for k, v in settings.items()))
-        command = [
-            extra if part == str(self.env_file) else part for part in self.compose.compose_command_property
+    def reconfigure(self, service: str, **settings: str) -> None:
+        """Change settings in the stack's env file and recreate `service` with them.
+
+        The env file itself changes, not a copy: `compose run pipeline` recreates a depended-on
+        service whose configuration differs from the env file it is given, so a one-off override
+        would be undone (nginx back to round robin) by the next job.
+        """
+        kept = [
+            line for line in self.env_file.read_text().splitlines() if line.partition("=")[0] not in settings
         ]
-        result = subprocess.run(
-            [*map(str, command), "up", "-d", service], cwd=REPO, capture_output=True, text=True
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
+        lines = [*kept, *(f"{k}={v}" for k, v in settings.items())]
+        self.env_file.write_text("".join(f"{line}\n" for line in lines))
+        self.cmd("up", "-d", service)
 
     def logs(self, *services: str) -> str:
         out = subprocess.run(

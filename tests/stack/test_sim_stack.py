@@ -79,9 +79,10 @@ def test_job_judges_every_task_once_spread_over_the_fleet_readable_by_the_host_u
     assert sorted(r["task_id"] for r in results) == ids
     backends = Counter(req["backend"] for r in results for req in r["requests"])
     assert set(backends) == set(INSTANCES), backends
+    # Round robin over equal instances hands out exact quarters; the slack covers a failover or two.
     total = sum(backends.values())
     for name in INSTANCES:
-        assert 0.15 <= backends[name] / total <= 0.35, backends
+        assert 0.2 <= backends[name] / total <= 0.3, backends
     for name in ("results.jsonl", "summary.json", "report.html"):
         info = (output / name).stat()
         assert info.st_uid == os.getuid(), f"{name} is owned by uid {info.st_uid}"
@@ -110,7 +111,7 @@ def test_job_survives_an_instance_stopping_mid_run(stack: Stack) -> None:
 
 def test_least_conn_sends_less_to_a_slow_instance(stack: Stack) -> None:
     job_image()
-    stack.recreate_with("nginx", LB_POLICY="least_conn")
+    stack.reconfigure("nginx", LB_POLICY="least_conn")
     stack.wait_healthy("nginx")
     # vllm-1 becomes 50x slower per token; round robin would still give it a quarter.
     slow = json.dumps({"itl_ms": 750})
@@ -122,4 +123,6 @@ def test_least_conn_sends_less_to_a_slow_instance(stack: Stack) -> None:
     results = read_jsonl(output / "results.jsonl")
     assert sorted(r["task_id"] for r in results) == ids
     backends = Counter(req["backend"] for r in results for req in r["requests"])
+    # The job's `compose run` must not have recreated nginx with another policy.
+    assert stack.cmd("exec", "-T", "nginx", "printenv", "LB_POLICY").stdout.strip() == "least_conn"
     assert backends["vllm-1"] / sum(backends.values()) < 0.15, backends
