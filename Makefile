@@ -41,9 +41,13 @@ clean: ## remove build outputs and the virtualenvs
 
 # ---- the compose stack (docs/stack.md) ---------------------------------------------------------------
 # STACK=gpu (docker-compose.yml) | sim (compose/sim.yml) | cpu (compose/cpu.yml); FLEET=overlay from
-# compose/fleet.py for another fleet shape.
-STACK ?= gpu
-FLEET ?=
+# compose/fleet.py for another fleet shape. `make up` remembers both in STACK_STATE so the later
+# status/analyze/logs/down act on the same files without repeating them (`make down` forgets them):
+# another file set would make `compose run` recreate nginx with a different upstream list.
+STACK_STATE := build/stack.mk
+-include $(STACK_STATE)
+STACK ?= $(or $(LAST_STACK),gpu)
+FLEET ?= $(LAST_FLEET)
 STACK_FILES_gpu := -f docker-compose.yml
 STACK_FILES_sim := -f docker-compose.yml -f compose/sim.yml
 STACK_FILES_cpu := -f docker-compose.yml -f compose/cpu.yml
@@ -61,12 +65,15 @@ DEMO_STACK = $(if $(filter command line environment,$(origin STACK)),$(STACK),si
 stack-check:
 	@test -n "$(STACK_FILES_$(STACK))" || { echo "STACK=$(STACK): expected gpu, sim or cpu" >&2; exit 2; }
 
-up: stack-check ## start the fleet and nginx (STACK=gpu|sim|cpu, FLEET=overlay)
+up: stack-check ## start the fleet and nginx (STACK=gpu|sim|cpu, FLEET=overlay; remembered until make down)
 	$(COMPOSE) up -d
+	@mkdir -p $(dir $(STACK_STATE))
+	@printf 'LAST_STACK := %s\nLAST_FLEET := %s\n' '$(STACK)' '$(FLEET)' >$(STACK_STATE)
 	@echo "endpoint: http://$${NGINX_BIND:-127.0.0.1}:$${NGINX_PORT:-8080}/v1   (make status, make logs)"
 
-down: stack-check ## stop and remove the stack's containers (volumes are kept)
-	$(COMPOSE) --profile job down --remove-orphans
+down: stack-check ## stop and remove the stack's containers, every profile's (volumes are kept)
+	$(COMPOSE) --profile '*' down --remove-orphans
+	@rm -f $(STACK_STATE)
 
 ps: stack-check ## list the stack's containers
 	$(COMPOSE) ps --all
