@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import jinja2.sandbox
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from tokenizers import Tokenizer
 from vllm_cpu_serve import settings
 from vllm_cpu_serve.model_maker import make_model
@@ -27,6 +30,13 @@ def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> Tokenizer:
 
 @pytest.mark.parametrize("text", ROUND_TRIP_TEXTS)
 def test_text_round_trips(tokenizer: Tokenizer, text: str) -> None:
+    ids = tokenizer.encode(text, add_special_tokens=False).ids
+    assert tokenizer.decode(ids, skip_special_tokens=False) == text
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=200))
+def test_any_text_round_trips(tokenizer: Tokenizer, text: str) -> None:
     ids = tokenizer.encode(text, add_special_tokens=False).ids
     assert tokenizer.decode(ids, skip_special_tokens=False) == text
 
