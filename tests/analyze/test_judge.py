@@ -166,3 +166,19 @@ async def test_without_structured_output_the_extractor_reads_prose(fake_judge: F
     judge, _ = judge_for(fake_judge, structured_output=False)
     result = await judge.judge(task())
     assert result.ok, result.record
+
+
+async def test_invalid_verdict_reason_says_when_the_reply_was_cut_at_max_tokens(
+    fake_judge: FakeJudgeServer,
+) -> None:
+    def cut(body: dict[str, Any], _n: int) -> web.Response:
+        reply = completion(json.dumps(fake_verdict(body))[:40])
+        reply["choices"][0]["finish_reason"] = "length"
+        return web.json_response(reply)
+
+    fake_judge.behaviour = cut
+    judge, _ = judge_for(fake_judge)
+    result = await judge.judge(task())
+    await judge.aclose()
+    assert result.record["kind"] == "invalid_verdict"
+    assert "cut at max_tokens" in result.record["reason"]

@@ -32,7 +32,10 @@ def analyze_task(
 
     async def judge_one() -> dict[str, Any] | None:
         judge = TaskJudge(pool, FixedLimiter(1), judge_config(settings, model), new_run_id())
-        result = await judge.judge(task)
+        try:
+            result = await judge.judge(task)
+        finally:
+            await judge.aclose()
         return result.record if result.ok else None
 
     return asyncio.run(judge_one())

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyze.chat_transport import ChatTransport, encode_body
 from analyze.concurrency import Limiter, OutcomeKind, RequestOutcome
 from analyze.constants import ORDER_FORWARD, ORDER_REVERSED, SCORE_KEYS, SERVED_BY_HEADERS
 from analyze.multi_vllm import BackendPool
@@ -44,6 +45,7 @@ class Reply:
     latency_s: float
     prompt_tokens: int | None
     completion_tokens: int | None
+    finish_reason: str | None = None
 
 
 class JudgeFailure(Exception):
@@ -74,34 +76,40 @@ class TaskJudge:
         self.limiter = limiter
         self.config = config
         self.run_id = run_id
+        self.transport = ChatTransport(timeout_s=config.timeout_s)
 
-    async def _call(self, prompt: JudgePrompt) -> Reply:
-        params: dict[str, Any] = {
+    def request_body(self, prompt: JudgePrompt) -> bytes:
+        """The chat request for one prompt, encoded once: retries resend the same bytes."""
+        body: dict[str, Any] = {
             "model": self.config.model,
             "messages": prompt.messages,
             "temperature": self.config.temperature,
             "max_tokens": self.config.max_output_tokens,
-            "timeout": self.config.timeout_s,
         }
         if self.config.structured_output:
-            params["response_format"] = response_format(prompt.labels)
+            body["response_format"] = response_format(prompt.labels)
+        return encode_body(body)
+
+    async def _call(self, body: bytes) -> Reply:
         started = time.monotonic()
         with self.pool.lease() as backend:
-            raw = await backend.async_client.chat.completions.with_raw_response.create(**params)
-            completion = raw.parse()
-            label = served_by(raw.headers, backend.base_url)
-        usage = completion.usage
+            reply = await self.transport.complete(backend.base_url, backend.api_key, body)
         return Reply(
-            text=completion.choices[0].message.content or "",
-            backend=label,
+            text=reply.text,
+            backend=served_by(reply.headers, backend.base_url),
             latency_s=round(time.monotonic() - started, 4),
-            prompt_tokens=usage.prompt_tokens if usage else None,
-            completion_tokens=usage.completion_tokens if usage else None,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+            finish_reason=reply.finish_reason,
         )
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
 
     async def _request(self, prompt: JudgePrompt, holds_permit: bool) -> tuple[Verdict, dict[str, Any]]:
         """One verdict for one order: transport retries with backoff, then verdict-validation retries."""
         attempts = transport_failures = verdict_failures = 0
+        body = self.request_body(prompt)
         while True:
             attempts += 1
             if not holds_permit:
@@ -109,7 +117,7 @@ class TaskJudge:
             holds_permit = False
             started = time.monotonic()
             try:
-                reply = await self._call(prompt)
+                reply = await self._call(body)
             except Exception as exc:
                 error = classify_error(exc)
                 self.limiter.release(RequestOutcome(error.outcome, time.monotonic() - started, None))
@@ -128,8 +136,9 @@ class TaskJudge:
             except VerdictError as exc:
                 verdict_failures += 1
                 if verdict_failures > self.config.max_verdict_retries:
+                    cut = "; the last reply was cut at max_tokens" if reply.finish_reason == "length" else ""
                     raise JudgeFailure(
-                        "invalid_verdict", f"{exc} (after {attempts} attempts)", attempts
+                        "invalid_verdict", f"{exc} (after {attempts} attempts{cut})", attempts
                     ) from exc
                 continue
             log = {

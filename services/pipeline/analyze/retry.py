@@ -2,7 +2,8 @@
 
 The openai client can retry by itself, but it hides the attempts from the concurrency limiter and keeps
 hammering the same instance; the runner retries itself (client `max_retries=0`) so each attempt can
-report its outcome and pick a fresh backend.
+report its outcome and pick a fresh backend. The runner's own transport (`analyze.chat_transport`)
+never retries; its errors sort exactly like the SDK's.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import openai
 
+from analyze.chat_transport import ChatConnectionError, ChatHTTPError, ChatTimeout
 from analyze.concurrency import OutcomeKind
 from analyze.constants import CONTEXT_LENGTH_MARKERS
 
@@ -30,10 +32,10 @@ class ErrorClass:
     retry_after_s: float | None = None
 
 
-def is_context_length_error(exc: BaseException) -> bool:
-    if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 413, 422):
+def is_context_length_error(status: int, message: str, body: object) -> bool:
+    if status not in (400, 413, 422):
         return False
-    text = f"{exc.message} {exc.body}".lower()
+    text = f"{message} {body}".lower()
     return any(marker in text for marker in CONTEXT_LENGTH_MARKERS)
 
 
@@ -60,24 +62,29 @@ def parse_retry_after(headers: object) -> float | None:
         return max(0.0, email.utils.mktime_tz(parsed) - time.time())
 
 
+def classify_status(status: int, message: str, body: object, headers: object) -> ErrorClass:
+    """An HTTP error answer: overload (429/503), server fault (5xx), context length, or a client error."""
+    reason = f"HTTP {status}: {message}"[:300]
+    if is_context_length_error(status, message, body):
+        return ErrorClass("context_length", False, OutcomeKind.ERROR, False, reason)
+    retry_after = parse_retry_after(headers)
+    if status in OVERLOADED_STATUSES:
+        return ErrorClass("retries_exhausted", True, OutcomeKind.OVERLOADED, False, reason, retry_after)
+    if status >= 500 or status in (408, 409):
+        return ErrorClass("retries_exhausted", True, OutcomeKind.ERROR, status >= 500, reason, retry_after)
+    return ErrorClass("error", False, OutcomeKind.ERROR, False, reason)
+
+
 def classify_error(exc: BaseException) -> ErrorClass:
-    if isinstance(exc, openai.APITimeoutError):
+    """Errors of the runner's transport and of the openai SDK (MultiVLLMClient) sort the same way."""
+    if isinstance(exc, openai.APITimeoutError | ChatTimeout):
         return ErrorClass("timeout", True, OutcomeKind.ERROR, True, "request timed out")
-    if isinstance(exc, openai.APIConnectionError):
+    if isinstance(exc, openai.APIConnectionError | ChatConnectionError):
         return ErrorClass("retries_exhausted", True, OutcomeKind.ERROR, True, f"connection error: {exc}")
     if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        reason = f"HTTP {status}: {exc.message}"[:300]
-        if is_context_length_error(exc):
-            return ErrorClass("context_length", False, OutcomeKind.ERROR, False, reason)
-        retry_after = parse_retry_after(exc.response.headers)
-        if status in OVERLOADED_STATUSES:
-            return ErrorClass("retries_exhausted", True, OutcomeKind.OVERLOADED, False, reason, retry_after)
-        if status >= 500 or status in (408, 409):
-            return ErrorClass(
-                "retries_exhausted", True, OutcomeKind.ERROR, status >= 500, reason, retry_after
-            )
-        return ErrorClass("error", False, OutcomeKind.ERROR, False, reason)
+        return classify_status(exc.status_code, exc.message, exc.body, exc.response.headers)
+    if isinstance(exc, ChatHTTPError):
+        return classify_status(exc.status, exc.message, exc.body, exc.headers)
     return ErrorClass("error", False, OutcomeKind.ERROR, False, f"{type(exc).__name__}: {exc}"[:300])
 
 

@@ -185,6 +185,7 @@ class Run:
                 self.console.say("judge_done", ok=s.succeeded, failed=s.failed)
                 journal.runs.append(self._run_record(started_at))
         finally:
+            await self.judge.aclose()
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGINT)
         return self.stats

@@ -6,6 +6,7 @@ retries those and records the last reason if every attempt fails.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -114,10 +115,17 @@ def verdict_json_schema(labels: list[str]) -> dict[str, Any]:
 
 
 def response_format(labels: list[str]) -> dict[str, Any]:
-    """OpenAI/vLLM `response_format` asking for the verdict schema restricted to this task's labels."""
+    """OpenAI/vLLM `response_format` asking for the verdict schema restricted to this task's labels.
+
+    Shared between requests with the same labels (read-only: every request only serialises it)."""
+    return _response_format(tuple(labels))
+
+
+@functools.lru_cache(maxsize=64)
+def _response_format(labels: tuple[str, ...]) -> dict[str, Any]:
     return {
         "type": "json_schema",
-        "json_schema": {"name": "verdict", "schema": verdict_json_schema(labels), "strict": True},
+        "json_schema": {"name": "verdict", "schema": verdict_json_schema(list(labels)), "strict": True},
     }
 
 
@@ -148,9 +156,10 @@ def _balanced_object(text: str, start: int) -> str | None:
 def extract_json(text: str) -> dict[str, Any]:
     """The verdict object from a reply that may wrap it in prose, code fences or a <think> block."""
     text = THINK_BLOCK.sub("", text).strip()
-    candidates = [text, *FENCED_JSON.findall(text)]
-    candidates += [obj for i, ch in enumerate(text) if ch == "{" and (obj := _balanced_object(text, i))]
-    for chunk in candidates:
+    # Lazily, cheapest first: a structured-output reply is the whole text and never reaches the scan.
+    embedded = (obj for i, ch in enumerate(text) if ch == "{" and (obj := _balanced_object(text, i)))
+    fenced = (match.group(1) for match in FENCED_JSON.finditer(text))
+    for chunk in itertools.chain((text,), fenced, embedded):
         try:
             value = json.loads(chunk)
         except json.JSONDecodeError:
