@@ -138,6 +138,7 @@ def report_command(
         typer.echo("error: analyze.report is not installed in this version", err=True)
         raise typer.Exit(1)
     from analyze.report import JournalError
+
     if not output_dir.is_dir():
         typer.echo(f"error: {output_dir} is not a directory", err=True)
         raise typer.Exit(2)
