@@ -82,3 +82,13 @@ def test_settings_come_from_the_environment() -> None:
     assert nginx["environment"]["LB_POLICY"] == "least_conn"
     assert nginx["ports"][0]["host_ip"] == "0.0.0.0"
     assert nginx["ports"][0]["published"] == "9999"
+
+
+def test_cpu_instances_get_the_shared_memory_vllm_needs_to_start() -> None:
+    # vLLM 0.32's engine refuses to start with Docker's default 64 MiB /dev/shm (it needs 160 MiB).
+    services = config(STACKS["cpu"])["services"]
+    instances = [s for s in services if s.startswith("vllm-")]
+    assert instances
+    for name in instances:
+        service = services[name]
+        assert service.get("ipc") == "host" or int(service.get("shm_size", 0)) >= 160 * 2**20, name
