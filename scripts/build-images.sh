@@ -130,6 +130,9 @@ main() {
       *) say "unknown image '$name' (known: base ${ALL_IMAGES[*]})"; exit 2 ;;
     esac
   done
+  # The legacy builder leaves replaced images and multi-stage build stages dangling; drop only ours.
+  docker image prune -f --filter label=judge-fleet.inputs >/dev/null
+  docker image prune -f --filter label=judge-fleet.stage >/dev/null
   docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep '^judge-fleet/' >&2 || true
 }
 
