@@ -61,12 +61,16 @@ INPUT ?= data/tasks.jsonl
 OUTPUT ?= outputs/$(RUN_STAMP)
 # The demo runs on the simulator unless STACK is given (STACK=cpu: real vLLM on CPU).
 DEMO_STACK = $(if $(filter command line environment,$(origin STACK)),$(STACK),sim)
+# `make up` returns at once (a 30B model loads for minutes; nginx skips instances still loading); the
+# demo waits until every instance is healthy, else its job would only see 502s.
+UP_FLAGS ?=
+DEMO_WAIT_S ?= 600
 
 stack-check:
 	@test -n "$(STACK_FILES_$(STACK))" || { echo "STACK=$(STACK): expected gpu, sim or cpu" >&2; exit 2; }
 
 up: stack-check ## start the fleet and nginx (STACK=gpu|sim|cpu, FLEET=overlay; remembered until make down)
-	$(COMPOSE) up -d
+	$(COMPOSE) up -d $(UP_FLAGS)
 	@mkdir -p $(dir $(STACK_STATE))
 	@printf 'LAST_STACK := %s\nLAST_FLEET := %s\n' '$(STACK)' '$(FLEET)' >$(STACK_STATE)
 	@echo "endpoint: http://$${NGINX_BIND:-127.0.0.1}:$${NGINX_PORT:-8080}/v1   (make status, make logs)"
@@ -93,7 +97,7 @@ analyze: stack-check ## run the job on the running fleet: INPUT=data/tasks.jsonl
 
 demo: ## offline: build images, fleet on the simulator (STACK=cpu: vLLM on CPU), analyze data/, show report
 	scripts/build-images.sh $(STACK_IMAGES_$(DEMO_STACK))
-	$(MAKE) --no-print-directory up STACK=$(DEMO_STACK)
+	$(MAKE) --no-print-directory up STACK=$(DEMO_STACK) UP_FLAGS="--wait --wait-timeout $(DEMO_WAIT_S)"
 	$(MAKE) --no-print-directory analyze STACK=$(DEMO_STACK) INPUT=$(INPUT) OUTPUT=outputs/demo-$(RUN_STAMP)
 
 .PHONY: stack-check up down ps logs status analyze demo
