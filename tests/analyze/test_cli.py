@@ -76,6 +76,22 @@ def test_run_with_flags_then_check(tmp_path: Path, fake_judge: FakeJudgeServer) 
     assert "models=fake-judge" in check.stdout and "running=2 waiting=1" in check.stdout
 
 
+def test_run_exits_1_and_says_how_to_retry_when_tasks_fail(
+    tmp_path: Path, fake_judge: FakeJudgeServer
+) -> None:
+    from .judge_fakes import error
+
+    path = write_jsonl(tmp_path / "in.jsonl", [make_task(f"t{i}") for i in range(3)])
+    args = ["run", str(path), "-o", str(tmp_path / "o"), "--base-url", fake_judge.base_url, "--no-report"]
+    fake_judge.behaviour = lambda body, n: error(400, "bad request") if "t1" in json.dumps(body) else None
+    result = runner.invoke(app, [*args, "--max-retries", "0"])
+    assert result.exit_code == 1, result.output
+    assert "1 task(s) failed" in result.stderr and "rerun the same command" in result.stderr
+    assert [r["task_id"] for r in read_jsonl(tmp_path / "o" / "failures.jsonl")] == ["t1"]
+    fake_judge.behaviour = None
+    assert runner.invoke(app, args).exit_code == 0  # the rerun retries only t1 and succeeds
+
+
 def test_check_reports_a_dead_backend(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", "--base-url", "http://127.0.0.1:9"])
     assert result.exit_code == 1 and "✗ http://127.0.0.1:9/v1" in result.stdout

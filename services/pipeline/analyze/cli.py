@@ -18,6 +18,8 @@ app = typer.Typer(
 )
 
 EXIT_INTERRUPTED = 130
+# Some tasks ended without a verdict: scripts (make analyze, CI) must not take the run for a success.
+EXIT_SOME_FAILED = 1
 
 
 def _concurrency(value: str | None) -> str | None:
@@ -101,6 +103,13 @@ def run(
         typer.echo(f"   {name}: {path}")
     if outcome.stats.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
+    if outcome.stats.failed:
+        typer.echo(
+            f"error: {outcome.stats.failed} task(s) failed (reasons in failures.jsonl); "
+            "rerun the same command to retry only those",
+            err=True,
+        )
+        raise typer.Exit(EXIT_SOME_FAILED)
 
 
 @app.command()
