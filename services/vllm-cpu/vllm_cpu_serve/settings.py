@@ -9,7 +9,7 @@ NUM_LAYERS = 2
 NUM_ATTENTION_HEADS = 2  # head_dim 32: the smallest head size vLLM's CPU attention accepts
 NUM_KEY_VALUE_HEADS = 2
 INTERMEDIATE_SIZE = 176
-MAX_POSITION_EMBEDDINGS = 2048
+MAX_POSITION_EMBEDDINGS = 8192  # room for the job's full prompts (N candidates) plus a verdict
 ROPE_THETA = 10000.0
 RMS_NORM_EPS = 1e-5
 # Random weights' spread; the embeddings' constant channel and the logit prior are explained in weights.py.
