@@ -5,6 +5,8 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 
+from bench.settings import SimProfile
+
 
 def utilization(busy_slot_seconds: float, slots: int, makespan_s: float) -> float:
     """Busy slot-seconds over the slot-seconds the fleet offered during the run."""
@@ -30,3 +32,23 @@ def in_order_bound(durations: Sequence[float], slots: int) -> float:
         makespan = max(makespan, end)
         heapq.heappush(free_at, end)
     return sum(durations) / (slots * makespan)
+
+
+def service_seconds(prompt_tokens: int, completion_tokens: int, profile: SimProfile) -> float:
+    """How long the simulator keeps a slot for this request at a full batch, queueing left out.
+
+    The simulator's own latency model (vllm_sim.latency) without jitter: TTFT (overhead + prefill), then
+    one ITL per token after the first, both slowed by `1 + load_factor` (every slot running). Request
+    latencies seen by the client would also count time spent waiting in an instance's queue.
+    """
+    slowdown = 1.0 + profile.load_factor
+    ttft_ms = profile.ttft_overhead_ms + prompt_tokens * profile.prefill_ms_per_token
+    decode_ms = max(0, completion_tokens - 1) * profile.itl_ms
+    return (ttft_ms + decode_ms) * slowdown / 1000
+
+
+def imbalance(per_instance: Sequence[float]) -> float:
+    """Most loaded instance over the mean (1.0: perfectly even)."""
+    if not per_instance or sum(per_instance) <= 0:
+        return 1.0
+    return max(per_instance) / (sum(per_instance) / len(per_instance))

@@ -35,7 +35,10 @@ class SimFleet:
         return [scrape(f"http://127.0.0.1:{port}/metrics") for port in self.ports]
 
     def busy_slot_seconds(self) -> float:
-        return sum(page[BUSY] for page in self.metrics())
+        return sum(self.busy_by_instance())
+
+    def busy_by_instance(self) -> list[float]:
+        return [page[BUSY] for page in self.metrics()]
 
     def slots(self) -> int:
         return int(sum(page[SLOTS] for page in self.metrics()))

@@ -36,7 +36,7 @@ class PipelineRun:
     cpu_s: float  # user + system of the whole process (start-up included)
     max_rss_bytes: int
     final_limit: int | None
-    request_latencies: list[float] = field(default_factory=list)
+    request_tokens: list[tuple[int, int]] = field(default_factory=list)  # (prompt, completion), input order
     dispatch_end_s: float = 0.0  # when the last task started, relative to the first
 
     def steady(self) -> tuple[float, float]:
@@ -139,7 +139,8 @@ def run_pipeline(
     timed = records + [f for f in failures if "started_at" in f]
     start = min((r["started_at"] for r in timed), default=0.0)
     end = max((r["finished_at"] for r in records + failures), default=start)
-    latencies = [req["latency_s"] for r in records for req in r.get("requests", [])]
+    requests = [req for r in sorted(records, key=lambda r: r["line"]) for req in r.get("requests", [])]
+    tokens = [(req.get("prompt_tokens") or 0, req.get("completion_tokens") or 0) for req in requests]
     return PipelineRun(
         wall_s=wall,
         exit_code=child.returncode,
@@ -150,6 +151,6 @@ def run_pipeline(
         cpu_s=usage_cpu,
         max_rss_bytes=max(usage_rss, max((s.rss_bytes for s in samples), default=0)),
         final_limit=runs[-1].get("concurrency") if runs else None,
-        request_latencies=latencies,
+        request_tokens=tokens,
         dispatch_end_s=max((r["started_at"] for r in timed), default=start) - start,
     )

@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.harness.capacity import in_order_bound, utilization
+from bench.harness import traced_cli
+from bench.harness.capacity import imbalance, in_order_bound, service_seconds, utilization
 from bench.harness.fleet import SimFleet, sim_fleet
 from bench.harness.nginx import local_nginx
 from bench.harness.pipeline_run import PipelineRun, run_pipeline
 from bench.harness.tables import Table, verdict
 from bench.harness.taskgen import write_tasks
 from bench.seed_baseline import SEED_WORKERS, run_seed
-from bench.settings import CANDIDATES_PER_TASK, SIM_MODEL, BenchSizes
+from bench.settings import CANDIDATES_PER_TASK, SIM_MODEL, BenchSizes, SimProfile
 
 UTILIZATION_TARGET = 0.95
 MAKESPAN_TARGET = 0.85  # least_conn or auto vs nginx round robin
@@ -26,21 +27,29 @@ class Row:
     makespan_sim_s: float  # in the profile's own seconds (wall / time scale)
     utilization: float
     bound: float | None
+    ideal_makespan_s: float | None  # the in-order dispatcher's makespan for the same lengths (profile s)
+    imbalance: float  # busiest instance's busy slot-seconds over the mean
     succeeded: int
     failed: int
+    limit_trace: str = ""  # auto runs: how the limit moved
 
 
-def _measure(fleet: SimFleet, slots: int, time_scale: float, name: str, concurrency: str, run) -> Row:
-    before = fleet.busy_slot_seconds()
+def _measure(fleet: SimFleet, profile: SimProfile, name: str, concurrency: str, run) -> Row:
+    before = fleet.busy_by_instance()
     result: PipelineRun = run()
-    busy = fleet.busy_slot_seconds() - before
+    busy = [after - was for after, was in zip(fleet.busy_by_instance(), before, strict=True)]
+    slots = fleet.slots()
+    durations = [service_seconds(p, c, profile) for p, c in result.request_tokens]  # profile seconds
+    bound = in_order_bound(durations, slots)
+    auto = concurrency == "auto"
     return Row(
         name,
-        str(result.final_limit if concurrency == "auto" else concurrency)
-        + (" (auto)" if concurrency == "auto" else ""),
-        result.makespan_s / time_scale,
-        utilization(busy, slots, result.makespan_s),
-        in_order_bound(result.request_latencies, slots),
+        f"{result.final_limit} (auto)" if auto else concurrency,
+        result.makespan_s / profile.time_scale,
+        utilization(sum(busy), slots, result.makespan_s),
+        bound,
+        sum(durations) / (slots * bound) if bound else 0.0,
+        imbalance(busy),
         result.succeeded,
         result.failed,
     )
@@ -57,21 +66,26 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
 
         def pipeline(name: str, urls: list[str], concurrency: str) -> Row:
             log = out_dir / f"{name}.log"
-            return _measure(
-                fleet, slots, profile.time_scale, name, concurrency,
-                lambda: run_pipeline(tasks, out_dir / name, urls, concurrency, log),
+            trace = out_dir / f"{name}.limit.log"  # auto's limit over time (bench.harness.traced_cli)
+            launcher = traced_cli.launcher(trace) if concurrency == "auto" else ("-m", "analyze.cli")
+            row = _measure(
+                fleet, profile, name, concurrency,
+                lambda: run_pipeline(tasks, out_dir / name, urls, concurrency, log, launcher=launcher),
             )  # fmt: skip
+            if concurrency == "auto":
+                row.limit_trace = traced_cli.describe(traced_cli.limit_changes(trace))
+            return row
 
         # (a) the seed: 4 threads; its clock runs faster so the run fits in the time box
         fleet.set_option(time_scale=sizes.seed_time_scale)
-        before = fleet.busy_slot_seconds()
+        before = fleet.busy_by_instance()
         seed = run_seed(fleet.base_urls, tasks, SIM_MODEL)
-        busy = fleet.busy_slot_seconds() - before
+        busy = [after - was for after, was in zip(fleet.busy_by_instance(), before, strict=True)]
         fleet.set_option(time_scale=profile.time_scale)
         rows.append(Row(
             "(a) seed: round-robin client + ThreadPoolExecutor(4), direct", str(SEED_WORKERS),
-            seed.makespan_s / sizes.seed_time_scale, utilization(busy, slots, seed.makespan_s), None,
-            seed.succeeded, seed.failed,
+            seed.makespan_s / sizes.seed_time_scale, utilization(sum(busy), slots, seed.makespan_s), None,
+            None, imbalance(busy), seed.succeeded, seed.failed,
         ))  # fmt: skip
 
         with local_nginx(fleet.addresses, "round_robin", out_dir / "nginx-rr") as rr:
@@ -84,7 +98,7 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
             auto_rr = pipeline("e-auto-nginx-round-robin", [rr.base_url], "auto")
         with local_nginx(fleet.addresses, "least_conn", out_dir / "nginx-lc") as lc:
             rows.append(pipeline("c-nginx-least-conn", [lc.base_url], default))
-        rows.append(pipeline("d-direct-MultiVLLMClient", fleet.base_urls, default))
+        rows.append(pipeline("d-direct-least-outstanding", fleet.base_urls, default))
         rows.append(auto_rr)
         rows.append(pipeline("e-auto-direct", fleet.base_urls, "auto"))
     return [_main_table(rows, sizes), _sweep_table(sweep, auto_rr)]
@@ -96,30 +110,37 @@ def _main_table(rows: list[Row], sizes: BenchSizes) -> Table:
         f"1. Fleet utilization: {sizes.fleet_instances} simulators x {p.max_num_seqs} slots, "
         f"{sizes.fleet_tasks} tasks, TTFT {p.ttft_overhead_ms:.0f} ms, ITL {p.itl_ms:.0f} ms, "
         f"output {p.output_len}, time scale {p.time_scale}",
-        ["variant", "in flight", "makespan (sim s)", "slot utilization", "in-order bound", "vs (b) makespan",
-         "ok", "failed"],
+        ["variant", "in flight", "makespan (sim s)", "slot utilization", "in-order bound",
+         "busiest / mean instance", "vs (b) makespan", "ok", "failed"],
     )  # fmt: skip
-    rr = rows[1].makespan_sim_s
+    rr_row = rows[1]
+    rr = rr_row.makespan_sim_s
     for row in rows:
         bound = "-" if row.bound is None else row.bound
-        table.add(row.name, row.concurrency, row.makespan_sim_s, row.utilization, bound,
+        table.add(row.name, row.concurrency, row.makespan_sim_s, row.utilization, bound, row.imbalance,
                   row.makespan_sim_s / rr, row.succeeded, row.failed)  # fmt: skip
     pipeline_rows = rows[1:]
     worst = min(pipeline_rows, key=lambda r: r.utilization)
     met = verdict(worst.utilization >= UTILIZATION_TARGET)
     table.notes.append(
         f"target (b)-(e) utilization >= {UTILIZATION_TARGET}: {met} (lowest {worst.utilization:.3f}, "
-        f"{worst.name}). The in-order bound is what a perfect balancer reaches with the same request "
-        "durations: its gap to 1.0 is the drain, the last long generations running while the other "
-        "slots have no task left"
+        f"{worst.name}). The in-order bound is what a perfect dispatcher reaches with the same output "
+        "lengths (each request, in input order, on the first free slot, at a full batch's speed): its gap "
+        "to 1.0 is the drain, the last long generations running while the other slots have no task left"
     )
     contenders = [r for r in pipeline_rows if "least" in r.name or "auto" in r.name]
     best = min(contenders, key=lambda r: r.makespan_sim_s)
     ratio = best.makespan_sim_s / rr
     table.notes.append(
         f"target least_conn or auto makespan <= {MAKESPAN_TARGET} x round robin: "
-        f"{verdict(ratio <= MAKESPAN_TARGET)} (best {ratio:.3f}, {best.name})"
+        f"{verdict(ratio <= MAKESPAN_TARGET)} (best {ratio:.3f}, {best.name}). With (b)'s output lengths "
+        f"the in-order dispatcher would take {rr_row.ideal_makespan_s:.1f} sim s, "
+        f"{(rr_row.ideal_makespan_s or 0) / rr:.3f} x (b)'s makespan: no policy that does not know the "
+        "lengths in advance can gain much more than that over round robin"
     )
+    for row in rows:
+        if row.limit_trace:
+            table.notes.append(f"{row.name}: {row.limit_trace}")
     seed = rows[0]
     table.notes.append(
         f"(a) keeps {SEED_WORKERS} requests in flight: its makespan is "

@@ -30,7 +30,7 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
         sim_fleet(4, ZERO_LATENCY, out_dir / "sims") as fleet,
         local_nginx(fleet.addresses, "round_robin", out_dir / "nginx") as nginx,
     ):
-        paths = {"nginx (round robin)": [nginx.base_url], "direct (MultiVLLMClient)": fleet.base_urls}
+        paths = {"nginx (round robin)": [nginx.base_url], "direct (BackendPool + aiohttp)": fleet.base_urls}
         rates = {}
         for name, urls in paths.items():
             result = run_pipeline(tasks, out_dir / "run", urls, concurrency, out_dir / "pipeline.log")

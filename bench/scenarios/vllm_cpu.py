@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import statistics
 import subprocess
@@ -16,10 +17,17 @@ from bench.harness.nginx import local_nginx
 from bench.harness.pipeline_run import run_pipeline
 from bench.harness.tables import Table, verdict
 from bench.harness.taskgen import write_tasks
-from bench.settings import CANDIDATES_PER_TASK, VLLM_CPU_HEALTH_TIMEOUT_S, VLLM_CPU_PYTHON, BenchSizes
+from bench.settings import (
+    CANDIDATES_PER_TASK,
+    VLLM_CPU_HEALTH_TIMEOUT_S,
+    VLLM_CPU_PIPELINE_ARGS,
+    VLLM_CPU_PIPELINE_ENV,
+    VLLM_CPU_PYTHON,
+    VLLM_CPU_SYSTEM_PROMPT,
+    BenchSizes,
+)
 
 NGINX_COST_TARGET = 0.05
-ROUNDS = 3  # direct and nginx alternate; the median of each is reported
 PROMPT = "Write a short Python function that returns the distinct values of a list, sorted."
 
 
@@ -63,10 +71,10 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
         table.notes.append(f"skipped: {VLLM_CPU_PYTHON} is missing (make vllm-cpu-env)")
         return [table]
     model_dir = out_dir / "model"
-    if not (model_dir / "config.json").is_file():
-        shutil.rmtree(model_dir, ignore_errors=True)
-        subprocess.run([str(VLLM_CPU_PYTHON), "-m", "vllm_cpu_serve", "make-model", "--out", str(model_dir)],
-                       check=True, capture_output=True)  # fmt: skip
+    # made afresh each run (under a second): a model left by an older model maker may not fit the launcher
+    shutil.rmtree(model_dir, ignore_errors=True)
+    make_model = [str(VLLM_CPU_PYTHON), "-m", "vllm_cpu_serve", "make-model", "--out", str(model_dir)]
+    subprocess.run(make_model, check=True, capture_output=True)
     port = procs.free_port()
     cmd = [
         str(VLLM_CPU_PYTHON),
@@ -90,12 +98,18 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
         with local_nginx([f"127.0.0.1:{port}"], "round_robin", out_dir / "nginx") as nginx:
             # alternate the two paths so drift on the shared machine hits both alike
             rates: dict[str, list[float]] = {"direct": [], "nginx": []}
-            for _ in range(ROUNDS):
+            for _ in range(sizes.vllm_cpu_rounds):
                 rates["direct"].append(asyncio.run(_drive(direct, *args)))
                 rates["nginx"].append(asyncio.run(_drive(nginx.base_url, *args)))
-            tasks = write_tasks(out_dir / "tasks.jsonl", sizes.vllm_cpu_requests, CANDIDATES_PER_TASK)
-            result = run_pipeline(tasks, out_dir / "run", [nginx.base_url], str(sizes.vllm_cpu_concurrency),
-                                  out_dir / "pipeline.log", model=model)  # fmt: skip
+            tasks = write_tasks(out_dir / "tasks.jsonl", sizes.vllm_cpu_pipeline_tasks, CANDIDATES_PER_TASK)
+            prompts = out_dir / "prompts"
+            prompts.mkdir(parents=True, exist_ok=True)
+            (prompts / "system.md").write_text(VLLM_CPU_SYSTEM_PROMPT, encoding="utf-8")
+            result = run_pipeline(
+                tasks, out_dir / "run", [nginx.base_url], str(sizes.vllm_cpu_concurrency),
+                out_dir / "pipeline.log", model=model, env=VLLM_CPU_PIPELINE_ENV,
+                extra_args=[*VLLM_CPU_PIPELINE_ARGS, "--prompts-dir", str(prompts)],
+            )  # fmt: skip
     direct_rate = statistics.median(rates["direct"])
     nginx_rate = statistics.median(rates["nginx"])
     pipeline_tokens = _completion_tokens(out_dir / "run" / "results.jsonl")
@@ -121,8 +135,6 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
 
 
 def _completion_tokens(results: Path) -> int:
-    import json
-
     total = 0
     if results.is_file():
         for line in results.read_text(encoding="utf-8").splitlines():
@@ -132,8 +144,6 @@ def _completion_tokens(results: Path) -> int:
 
 
 def _first_failure(failures: Path) -> str:
-    import json
-
     if not failures.is_file():
         return "(no failures.jsonl)"
     first = failures.read_text(encoding="utf-8").splitlines()[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
 import pytest
@@ -249,8 +250,9 @@ async def test_cancelled_waiter_gives_no_permit_away() -> None:
     assert limiter.in_flight == 1
 
 
-async def test_limiter_steers_by_a_metrics_page_behind_a_balancer() -> None:
+async def test_limiter_steers_by_a_metrics_page_behind_a_balancer(caplog: pytest.LogCaptureFixture) -> None:
     """One URL answering for two instances (told apart by x-served-by), one with free slots."""
+    caplog.set_level(logging.DEBUG, logger="analyze.adaptive_limit")
     pages = {
         "vllm-1": "vllm:num_requests_running 64\nvllm:num_requests_waiting 1\nvllm_sim:max_num_seqs 64\n",
         "vllm-2": "vllm:num_requests_running 54\nvllm:num_requests_waiting 0\nvllm_sim:max_num_seqs 64\n",
@@ -277,6 +279,10 @@ async def test_limiter_steers_by_a_metrics_page_behind_a_balancer() -> None:
     assert {"vllm-1", "vllm-2"} <= set(calls)
     # vllm-2's 10 free slots plus the target queue of 2
     assert limiter.history[0][1:] == (16, "metrics")
+    # the trace bench/harness/traced_cli.py reads: every tick's loads, then each change of the limit
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("running=[64]" in m or "running=[54]" in m for m in messages)
+    assert "limit 4 -> 16 (metrics), in flight 4" in messages
 
 
 async def test_unreachable_metrics_fall_back_to_outcomes() -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import re
 import time
@@ -29,6 +30,9 @@ from dataclasses import dataclass
 import httpx
 
 from analyze.concurrency import OutcomeKind, RequestOutcome
+
+# DEBUG: one line per metrics tick; INFO: each change of the limit. Off unless a handler is set (bench).
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -347,6 +351,7 @@ class AdaptiveLimiter:
     def _set_limit(self, value: int, reason: str) -> None:
         new = self._clamp(value)
         if new != self.limit:
+            log.info("limit %d -> %d (%s), in flight %d", self.limit, new, reason, self.in_flight)
             self.limit = new
             self.history.append((self._clock(), new, reason))
             self._grant()
@@ -373,6 +378,11 @@ class AdaptiveLimiter:
                         self._running_at_growth = mean_running(loads)
                     elif step < self.limit:
                         self._running_at_growth = None  # the fleet is full again: growth may resume later
+                    log.debug(
+                        "tick limit=%d in_flight=%d bound=%s instances=%d running=%s waiting=%s",
+                        self.limit, self.in_flight, bound, len(loads),
+                        [int(x.running) for x in loads], [int(x.waiting) for x in loads],
+                    )  # fmt: skip
                     self._set_limit(step, "metrics")
                 await asyncio.sleep(self.settings.scrape_interval_s)
         finally:
