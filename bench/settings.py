@@ -60,7 +60,7 @@ class BenchSizes:
     fixed_sweep: tuple[int, ...] = (256, 384, 512)
     # The seed's 4 threads would take ~1 h of simulated time on 2,000 tasks: it runs a faster clock.
     seed_time_scale: float = 0.02
-    overhead_tasks: int = 4000
+    overhead_tasks: int = 10_000  # ~7 s at 1,400/s: long enough for a steady window
     overhead_concurrency: int = 256
     memory_tasks: tuple[int, ...] = (1_000, 10_000, 100_000)
     scaling_instances: tuple[int, ...] = (1, 2, 4, 8)
@@ -90,6 +90,7 @@ QUICK = replace(
 )
 
 CANDIDATES_PER_TASK = 3  # a 1vN judge task: N candidate solutions in one prompt
+PIPELINE_MAX_TOKENS = 2048  # analyze's max_output_tokens default: caps the modelled output lengths
 
 # Scenario 4's pipeline on the tiny CPU model (as tests/analyze/test_real_vllm.py runs it): the model knows
 # 2048 positions and spends ~1.8 tokens per estimated token, so the shipped system prompt would crowd out

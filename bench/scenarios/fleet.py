@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.harness import traced_cli
 from bench.harness.capacity import imbalance, in_order_bound, service_seconds, utilization
+from bench.harness.dispatch_model import drawn_durations, round_robin_makespan
 from bench.harness.fleet import SimFleet, sim_fleet
 from bench.harness.nginx import local_nginx
 from bench.harness.pipeline_run import PipelineRun, run_pipeline
 from bench.harness.tables import Table, verdict
 from bench.harness.taskgen import write_tasks
 from bench.seed_baseline import SEED_WORKERS, run_seed
-from bench.settings import CANDIDATES_PER_TASK, SIM_MODEL, BenchSizes, SimProfile
+from bench.settings import CANDIDATES_PER_TASK, PIPELINE_MAX_TOKENS, SIM_MODEL, BenchSizes, SimProfile
 
 UTILIZATION_TARGET = 0.95
 MAKESPAN_TARGET = 0.85  # least_conn or auto vs nginx round robin
 AUTO_TOLERANCE = 1.05  # auto vs the best fixed setting
+P99_Z = 2.326  # standard normal quantile of 0.99
 
 
 @dataclass
@@ -32,6 +35,8 @@ class Row:
     succeeded: int
     failed: int
     limit_trace: str = ""  # auto runs: how the limit moved
+    completion_tokens: list[int] = field(default_factory=list)
+    prompt_tokens: int = 0  # median over the run's requests
 
 
 def _measure(fleet: SimFleet, profile: SimProfile, name: str, concurrency: str, run) -> Row:
@@ -52,6 +57,10 @@ def _measure(fleet: SimFleet, profile: SimProfile, name: str, concurrency: str, 
         imbalance(busy),
         result.succeeded,
         result.failed,
+        completion_tokens=[c for _, c in result.request_tokens],
+        prompt_tokens=sorted(p for p, _ in result.request_tokens)[len(result.request_tokens) // 2]
+        if result.request_tokens
+        else 0,
     )
 
 
@@ -138,6 +147,8 @@ def _main_table(rows: list[Row], sizes: BenchSizes) -> Table:
         f"{(rr_row.ideal_makespan_s or 0) / rr:.3f} x (b)'s makespan: no policy that does not know the "
         "lengths in advance can gain much more than that over round robin"
     )
+    table.notes.append(_length_note(rr_row.completion_tokens, p))
+    table.notes.append(_heavy_tail_model_note(sizes, len(rr_row.completion_tokens), rr_row.prompt_tokens))
     for row in rows:
         if row.limit_trace:
             table.notes.append(f"{row.name}: {row.limit_trace}")
@@ -148,6 +159,42 @@ def _main_table(rows: list[Row], sizes: BenchSizes) -> Table:
         f"{sizes.seed_time_scale}; every makespan is in the profile's seconds"
     )
     return table
+
+
+def _length_note(tokens: list[int], profile: SimProfile) -> str:
+    """What the load really was: the answers' lengths, next to what the simulator's --output-len promises."""
+    if not tokens:
+        return "output lengths: no results"
+    ordered = sorted(tokens)
+    median, p99 = ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return (
+        f"output lengths of (b)'s verdicts: median {median}, p99 {p99}, max {ordered[-1]} completion tokens "
+        f"(p99 / median {p99 / median:.2f}; {profile.output_len} would give "
+        f"{_lognormal_p99_ratio(profile)}). "
+        "The simulator draws --output-len only for unconstrained answers; a JSON-schema answer (the "
+        "pipeline always sends a schema) is as long as the simulator's schema generator makes it"
+    )
+
+
+def _heavy_tail_model_note(sizes: BenchSizes, requests: int, prompt_tokens: int) -> str:
+    """What round robin would lose on the load the profile describes (the simulator cannot serve it)."""
+    p = sizes.profile
+    durations = drawn_durations(p, requests, prompt_tokens, PIPELINE_MAX_TOKENS)
+    slots = sizes.fleet_instances * p.max_num_seqs
+    rr = round_robin_makespan(durations, sizes.fleet_instances, p.max_num_seqs, slots)
+    bound = in_order_bound(durations, slots)
+    ideal = sum(durations) / (slots * bound)
+    return (
+        f"model, not measured (bench/harness/dispatch_model.py): {requests} requests with {p.output_len} "
+        f"lengths (capped at {PIPELINE_MAX_TOKENS}), {slots} in flight: round robin over "
+        f"{sizes.fleet_instances} instances reaches utilization {sum(durations) / (slots * rr):.3f}, "
+        f"the in-order dispatcher {bound:.3f}; its makespan is {ideal / rr:.3f} x round robin's"
+    )
+
+
+def _lognormal_p99_ratio(profile: SimProfile) -> str:
+    kind, _, sigma = [*profile.output_len.split(":"), "", ""][:3]
+    return f"{math.exp(P99_Z * float(sigma)):.1f}" if kind == "lognormal" else "-"
 
 
 def _sweep_table(sweep: list[Row], auto: Row) -> Table:
