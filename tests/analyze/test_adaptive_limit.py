@@ -11,6 +11,7 @@ from analyze.adaptive_limit import (
     AdaptiveLimiter,
     AdaptiveSettings,
     InstanceLoad,
+    MetricsWatch,
     OutcomeAimd,
     metrics_url,
     parse_metrics,
@@ -281,8 +282,41 @@ async def test_limiter_steers_by_a_metrics_page_behind_a_balancer(caplog: pytest
     assert limiter.history[0][1:] == (16, "metrics")
     # the trace bench/harness/traced_cli.py reads: every tick's loads, then each change of the limit
     messages = [record.getMessage() for record in caplog.records]
-    assert any("running=[64]" in m or "running=[54]" in m for m in messages)
+    assert any(m.startswith("tick limit=4 in_flight=4 bound=True instances=2") for m in messages)
     assert "limit 4 -> 16 (metrics), in flight 4" in messages
+
+
+async def test_one_tick_learns_every_instance_behind_a_round_robin_balancer() -> None:
+    """nginx hands each scrape to the next of 4 instances: the first tick keeps asking until none is new."""
+    scrapes: list[str] = []
+
+    def round_robin(request: httpx.Request) -> httpx.Response:
+        name = f"vllm-{len(scrapes) % 4 + 1}"
+        scrapes.append(name)
+        page = "vllm:num_requests_running 10\nvllm:num_requests_waiting 0\n"
+        return httpx.Response(200, text=page, headers={"x-upstream-addr": name})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(round_robin)) as client:
+        watch = MetricsWatch(["http://nginx:8080/v1"], AdaptiveSettings(), client)
+        loads = await watch.refresh()
+    assert len(loads) == 4
+    # rounds of 1, 2 and 4 scrapes find them; one round of 8 finds nobody new and ends the tick
+    assert len(scrapes) == 15
+
+
+async def test_fleet_discovery_is_bounded_per_tick() -> None:
+    """Every scrape answered by a new name (a misbehaving balancer) must not loop forever."""
+    scrapes: list[int] = []
+
+    def always_new(request: httpx.Request) -> httpx.Response:
+        scrapes.append(1)
+        page = "vllm:num_requests_running 1\nvllm:num_requests_waiting 0\n"
+        return httpx.Response(200, text=page, headers={"x-served-by": f"pod-{len(scrapes)}"})
+
+    settings = AdaptiveSettings(max_scrapes_per_tick=6)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(always_new)) as client:
+        await MetricsWatch(["http://nginx:8080/v1"], settings, client).refresh()
+    assert len(scrapes) < 2 * settings.max_scrapes_per_tick
 
 
 async def test_unreachable_metrics_fall_back_to_outcomes() -> None:

@@ -57,6 +57,8 @@ class AdaptiveSettings:
     max_shrink_per_tick: float = 0.2
     # A snapshot older than this many ticks is of an instance that left (or that nginx stopped picking).
     stale_after_ticks: int = 8
+    # Scrapes of each URL in one tick while new instances keep answering (fleet discovery behind nginx).
+    max_scrapes_per_tick: int = 32
     # After this many failed scrapes in a row the metrics signal is given up for the run.
     scrape_failures_allowed: int = 3
 
@@ -243,17 +245,28 @@ class MetricsWatch:
     async def refresh(self) -> list[InstanceLoad]:
         """Scrape every URL (several times when it hides several instances); return this tick's loads."""
         self._tick += 1
-        # behind a balancer one URL reaches one instance per request: sample it once per known instance
+        # behind a balancer one URL reaches one instance per request: sample it once per known instance,
+        # and again (twice as often) while that turns up instances not seen before, so the whole fleet
+        # is known after the first tick rather than one more instance per tick
         rounds = max(1, len(self._loads) // max(1, len(self._urls)) + 1)
-        answers = await asyncio.gather(
-            *(self._scrape(url) for url in self._urls for _ in range(rounds)), return_exceptions=True
-        )
         fresh: dict[str, InstanceLoad] = {}
-        for answer in answers:
-            if not isinstance(answer, BaseException):
-                name, load = answer
-                fresh[name] = load
-                self._loads[name] = (self._tick, load)
+        scrapes = 0
+        while True:
+            answers = await asyncio.gather(
+                *(self._scrape(url) for url in self._urls for _ in range(rounds)), return_exceptions=True
+            )
+            scrapes += rounds
+            new_names = 0
+            for answer in answers:
+                if not isinstance(answer, BaseException):
+                    name, load = answer
+                    if name not in self._loads:
+                        new_names += 1
+                    fresh[name] = load
+                    self._loads[name] = (self._tick, load)
+            if not new_names or scrapes >= self._settings.max_scrapes_per_tick:
+                break
+            rounds *= 2
         self._failures = 0 if fresh else self._failures + 1
         oldest = self._tick - self._settings.stale_after_ticks
         self._loads = {name: seen for name, seen in self._loads.items() if seen[0] > oldest}
