@@ -117,3 +117,24 @@ def test_sigint_drains_in_flight_then_rerun_resumes(tmp_path: Path, slow_sim: st
     assert finished.returncode == 0, finished.stdout + finished.stderr
     one_result_per_task(tmp_path)
     assert read_jsonl(tmp_path / "out" / "runs.jsonl")[-1]["tasks_skipped"] == len(partial)
+
+
+def test_second_sigint_cancels_requests_in_flight_then_rerun_completes(tmp_path: Path, slow_sim: str) -> None:
+    write_jsonl(tmp_path / "tasks.jsonl", [make_task(f"t{i:03d}") for i in range(N_TASKS)])
+    proc = start_run(tmp_path, slow_sim)
+    wait_for_results(tmp_path / "out" / "results.jsonl", 10, proc)
+    # From now on every request hangs, so the first Ctrl-C's drain cannot finish by itself.
+    httpx.post(f"{slow_sim}/admin/config", json={"hang_rate": 1.0}, timeout=5).raise_for_status()
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(1.5)
+    assert proc.poll() is None, "the first Ctrl-C must wait for the requests in flight"
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130, output
+    partial = read_jsonl(tmp_path / "out" / "results.jsonl")  # complete lines only, nothing torn
+    assert len(partial) < N_TASKS
+    httpx.post(f"{slow_sim}/admin/config", json={"hang_rate": 0.0}, timeout=5).raise_for_status()
+    finished = rerun(tmp_path, slow_sim)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    one_result_per_task(tmp_path)
