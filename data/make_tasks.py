@@ -1661,6 +1661,150 @@ def search_logs(pattern):
 )
 
 
+task(
+    "py-moving-average",
+    "实现 moving_average(values, k)：返回长度为 k 的滑动窗口平均值列表；k 不合法时抛出 ValueError。"
+    "values 可能有 10^6 个元素。",
+    "python",
+    [
+        (
+            AURORA,
+            """
+def moving_average(values, k):
+    result = []
+    for i in range(len(values) - k + 1):
+        result.append(sum(values[i:i + k]) / k)
+    return result
+""",
+        ),
+        (
+            NIMBUS,
+            """
+def moving_average(values: list[float], k: int) -> list[float]:
+    if k <= 0 or k > len(values):
+        raise ValueError(f"k must be in 1..{len(values)}, got {k}")
+    window = sum(values[:k])
+    averages = [window / k]
+    for i in range(k, len(values)):
+        window += values[i] - values[i - k]
+        averages.append(window / k)
+    return averages
+""",
+        ),
+        (
+            KESTREL,
+            """
+import numpy as np
+
+def moving_average(values, k):
+    if not 0 < k <= len(values):
+        raise ValueError("bad k")
+    return list(np.convolve(values, np.ones(k) / k, mode="valid"))
+""",
+        ),
+        (
+            TUNDRA,
+            """
+def moving_average(values, k):
+    # k == 0 divides by zero; k > len(values) silently returns []
+    return [sum(values[i:i + k]) / k for i in range(0, len(values), k)]
+""",
+        ),
+        (
+            NIMBUS_MINI,
+            """
+from collections import deque
+
+def moving_average(values, k):
+    if k <= 0:
+        raise ValueError("k must be positive")
+    window, total, out = deque(), 0.0, []
+    for v in values:
+        window.append(v)
+        total += v
+        if len(window) > k:
+            total -= window.popleft()
+        if len(window) == k:
+            out.append(total / k)
+    return out
+""",
+        ),
+    ],
+    difficulty="medium",
+)
+
+task(
+    "py-safe-path",
+    "Serve files from a base directory: open_user_file(base, name) must return the file's bytes and refuse "
+    "any name that escapes base (../, absolute paths, symlinks pointing outside).",
+    "python",
+    [
+        (
+            AURORA_XL,
+            """
+import os
+
+def open_user_file(base, name):
+    return open(os.path.join(base, name), "rb").read()
+""",
+        ),
+        (
+            KESTREL,
+            """
+from pathlib import Path
+
+def open_user_file(base: str, name: str) -> bytes:
+    root = Path(base).resolve()
+    target = (root / name).resolve()
+    if not target.is_relative_to(root):
+        raise PermissionError(f"{name!r} is outside {root}")
+    return target.read_bytes()
+""",
+        ),
+        (
+            NIMBUS,
+            """
+import os
+
+def open_user_file(base, name):
+    if ".." in name:
+        raise ValueError("no parent references")
+    with open(os.path.join(base, name), "rb") as f:  # an absolute name still escapes base
+        return f.read()
+""",
+        ),
+        (
+            TUNDRA,
+            """
+import os
+
+def open_user_file(base, name):
+    path = os.path.realpath(os.path.join(base, name))
+    if not path.startswith(os.path.realpath(base)):  # /srv/data2 passes for base /srv/data
+        raise PermissionError(name)
+    with open(path, "rb") as f:
+        return f.read()
+""",
+        ),
+        (
+            AURORA,
+            """
+import os
+
+def open_user_file(base, name):
+    root = os.path.realpath(base)
+    path = os.path.realpath(os.path.join(root, name))
+    if os.path.commonpath([root, path]) != root:
+        raise PermissionError(f"refusing {name!r}")
+    with open(path, "rb") as handle:
+        return handle.read()
+""",
+        ),
+    ],
+    topic="security",
+)
+
+
 def main() -> None:
     out = Path(__file__).with_name("tasks.jsonl")
     with open(out, "w", encoding="utf-8") as handle:
