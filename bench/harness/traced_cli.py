@@ -35,13 +35,14 @@ def limit_changes(trace_path: Path) -> list[tuple[float, int, int]]:
 
 
 def describe(changes: list[tuple[float, int, int]]) -> str:
-    """One run's limit in a phrase: where it started, its peak and when, where it ended."""
+    """One run's limit in a phrase: where it started, its first step, its peak, where it ended."""
     if not changes:
         return "limit never changed"
-    peak_t, _, peak = max(changes, key=lambda c: (c[2], -c[0]))
+    first_t, start, first = changes[0]
+    peak = max(new for _, _, new in changes)
     return (
-        f"limit {changes[0][1]} -> {peak} (peak, {peak_t:.1f} s after start) -> {changes[-1][2]} (final), "
-        f"{len(changes)} changes"
+        f"limit {start} -> {first} at {first_t:.1f} s after the process started, peak {peak}, "
+        f"final {changes[-1][2]}, {len(changes)} changes"
     )
 
 
