@@ -13,7 +13,7 @@ from bench.harness.taskgen import write_tasks
 from bench.settings import CANDIDATES_PER_TASK, ZERO_LATENCY, BenchSizes
 
 RATE_TARGET = 1000.0  # judged requests per second through nginx
-PROFILE_LINES = 40
+PROFILE_LINES = 60  # down to the transport: what the judged request spends its CPU on
 
 
 def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
