@@ -59,6 +59,22 @@ class PipelineRun:
         return self.samples[-1].rss_bytes if self.samples else 0
 
 
+def _high_water_mark(pid: int) -> int:
+    """The process's own peak RSS since its exec (VmHWM), 0 when /proc cannot tell.
+
+    Not wait4's ru_maxrss: Linux carries that across exec, so it also counts the forking parent (this
+    harness, which holds the previous runs' journals) and grows with the input for the wrong reason.
+    """
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def _tree_usage(proc: psutil.Process) -> tuple[float, int]:
     cpu, rss = 0.0, 0
     for member in (proc, *proc.children(recursive=True)):
@@ -119,8 +135,9 @@ def run_pipeline(
     results, offset = 0, 0
     results_path = out_dir / "results.jsonl"
     cpu_s = 0.0
+    high_water = 0
     while True:
-        # wait4 rather than poll(): it hands back the kernel's exact CPU and peak-RSS account of the child
+        # wait4 rather than poll(): it hands back the kernel's exact CPU account of the child
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             child.returncode = os.waitstatus_to_exitcode(status)
@@ -128,11 +145,12 @@ def run_pipeline(
         new, offset = _count_new_lines(results_path, offset)
         results += new
         cpu_s, rss = _tree_usage(watched)
+        high_water = max(high_water, _high_water_mark(child.pid))
         if rss:
             samples.append(Sample(time.monotonic() - started, results, cpu_s, rss))
         time.sleep(SAMPLE_INTERVAL_S)
     wall = time.monotonic() - started
-    usage_cpu, usage_rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+    usage_cpu = usage.ru_utime + usage.ru_stime
     records = _journal(results_path)
     failures = _journal(out_dir / "failures.jsonl")
     runs = _journal(out_dir / "runs.jsonl")
@@ -149,7 +167,7 @@ def run_pipeline(
         failed=len({f["task_id"] for f in failures} - {r["task_id"] for r in records}),
         makespan_s=end - start,
         cpu_s=usage_cpu,
-        max_rss_bytes=max(usage_rss, max((s.rss_bytes for s in samples), default=0)),
+        max_rss_bytes=max(high_water, max((s.rss_bytes for s in samples), default=0)),
         final_limit=runs[-1].get("concurrency") if runs else None,
         request_tokens=tokens,
         dispatch_end_s=max((r["started_at"] for r in timed), default=start) - start,
