@@ -69,7 +69,7 @@ class BenchSizes:
     vllm_cpu_requests: int = 96
     vllm_cpu_concurrency: int = 8
     vllm_cpu_max_tokens: int = 128
-    vllm_cpu_rounds: int = 3  # direct and nginx alternate; the median of each is reported
+    vllm_cpu_rounds: int = 4  # direct and nginx alternate, ABBA; the median of each is reported
     vllm_cpu_pipeline_tasks: int = 32
     profile: SimProfile = field(default_factory=SimProfile)
 

@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from bench.harness import procs
 from bench.settings import HEALTH_TIMEOUT_S, NGINX_BINARY, NGINX_ENTRYPOINT
 
@@ -16,6 +18,11 @@ from bench.settings import HEALTH_TIMEOUT_S, NGINX_BINARY, NGINX_ENTRYPOINT
 class LocalNginx:
     port: int
     policy: str
+    pid: int  # the master; its workers are its children
+
+    def cpu_seconds(self) -> float:
+        """CPU used so far by the master and its workers."""
+        return procs.tree_usage(psutil.Process(self.pid))[0]
 
     @property
     def base_url(self) -> str:
@@ -52,5 +59,6 @@ def local_nginx(upstreams: Sequence[str], policy: str, run_dir: Path) -> Iterato
     port = procs.free_port()
     conf = render_config(upstreams, policy, port, run_dir)
     cmd = [NGINX_BINARY, "-p", str(run_dir), "-c", str(conf), "-e", "stderr", "-g", "daemon off;"]
-    with procs.running(cmd, run_dir / "nginx.log", f"http://127.0.0.1:{port}/nginx-health", HEALTH_TIMEOUT_S):
-        yield LocalNginx(port, policy)
+    ready = f"http://127.0.0.1:{port}/nginx-health"
+    with procs.running(cmd, run_dir / "nginx.log", ready, HEALTH_TIMEOUT_S) as proc:
+        yield LocalNginx(port, policy, proc.pid)

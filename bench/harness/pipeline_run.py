@@ -75,18 +75,6 @@ def _high_water_mark(pid: int) -> int:
     return 0
 
 
-def _tree_usage(proc: psutil.Process) -> tuple[float, int]:
-    cpu, rss = 0.0, 0
-    for member in (proc, *proc.children(recursive=True)):
-        try:
-            times = member.cpu_times()
-            cpu += times.user + times.system
-            rss += member.memory_info().rss
-        except psutil.Error:
-            continue
-    return cpu, rss
-
-
 def _count_new_lines(path: Path, offset: int) -> tuple[int, int]:
     try:
         with path.open("rb") as handle:
@@ -144,7 +132,7 @@ def run_pipeline(
             break
         new, offset = _count_new_lines(results_path, offset)
         results += new
-        cpu_s, rss = _tree_usage(watched)
+        cpu_s, rss = procs.tree_usage(watched)
         high_water = max(high_water, _high_water_mark(child.pid))
         if rss:
             samples.append(Sample(time.monotonic() - started, results, cpu_s, rss))

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
+import psutil
 
 
 def free_port() -> int:
@@ -77,3 +78,16 @@ def running(
         yield proc
     finally:
         stop(proc)
+
+
+def tree_usage(proc: psutil.Process) -> tuple[float, int]:
+    """(CPU seconds, RSS bytes) of a process and all its descendants; members that just left count 0."""
+    cpu, rss = 0.0, 0
+    for member in (proc, *proc.children(recursive=True)):
+        try:
+            times = member.cpu_times()
+            cpu += times.user + times.system
+            rss += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return cpu, rss
