@@ -138,7 +138,8 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
         f"({pair_cost:+.1%}, median of the {sizes.vllm_cpu_rounds} back-to-back pairs' costs; runs direct "
         f"{', '.join(f'{r:.0f}' for r in rates['direct'])}, nginx "
         f"{', '.join(f'{r:.0f}' for r in rates['nginx'])} tokens/s, direct spread "
-        f"{(max(rates['direct']) - min(rates['direct'])) / direct_rate:.0%} of its median); by CPU {verdict(cpu_share < NGINX_COST_TARGET)}: nginx used "
+        f"{(max(rates['direct']) - min(rates['direct'])) / direct_rate:.0%} of its median); "
+        f"by CPU {verdict(cpu_share < NGINX_COST_TARGET)}: nginx used "
         f"{cpu['nginx'] / nginx_requests * 1000:.2f} ms of CPU per request, {cpu_share:.1%} of what the "
         f"vLLM instance used meanwhile ({cpu['vllm'] / nginx_requests * 1000:.1f} ms per request)"
     )
