@@ -118,7 +118,7 @@ def _main_table(rows: list[Row], sizes: BenchSizes) -> Table:
     table = Table(
         f"1. Fleet utilization: {sizes.fleet_instances} simulators x {p.max_num_seqs} slots, "
         f"{sizes.fleet_tasks} tasks, TTFT {p.ttft_overhead_ms:.0f} ms, ITL {p.itl_ms:.0f} ms, "
-        f"output {p.output_len}, time scale {p.time_scale}",
+        f"simulator --output-len {p.output_len} (see the lengths below), time scale {p.time_scale}",
         ["variant", "in flight", "makespan (sim s)", "slot utilization", "in-order bound",
          "busiest / mean instance", "vs (b) makespan", "ok", "failed"],
     )  # fmt: skip
