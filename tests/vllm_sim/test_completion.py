@@ -44,6 +44,21 @@ def test_schema_output_is_valid_json_and_counted() -> None:
     assert (done.tokens, done.finish_reason) == (count_tokens(done.content), "stop")
 
 
+def test_schema_output_takes_the_drawn_length_when_longer_and_stays_valid() -> None:
+    fmt = {"type": "json_schema", "json_schema": {"name": "v", "schema": SCHEMA}}
+    long = make_completion(SimConfig().updated({"output_len": "fixed:400"}), _request(response_format=fmt))
+    jsonschema.validate(json.loads(long.content), SCHEMA)
+    assert (long.tokens, long.finish_reason, count_tokens(long.content)) == (400, "stop", 400)
+    short = make_completion(SimConfig().updated({"output_len": "fixed:1"}), _request(response_format=fmt))
+    assert short.tokens == count_tokens(short.content) < 400  # never shorter than the JSON itself
+    assert json.loads(short.content) == json.loads(long.content)  # same answer, only the length differs
+    capped = make_completion(
+        SimConfig().updated({"output_len": "fixed:400"}), _request(response_format=fmt, max_tokens=60)
+    )
+    assert capped.tokens == 60 and capped.finish_reason == "stop"
+    jsonschema.validate(json.loads(capped.content), SCHEMA)
+
+
 def test_schema_output_below_max_tokens_is_cut_with_length() -> None:
     fmt = {"type": "json_schema", "json_schema": {"name": "v", "schema": SCHEMA}}
     done = make_completion(SimConfig(), _request(response_format=fmt, max_tokens=3))

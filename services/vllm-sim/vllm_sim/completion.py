@@ -11,7 +11,7 @@ from vllm_sim.chat_request import ChatRequest
 from vllm_sim.errors import ApiError
 from vllm_sim.schema_gen import SchemaError, generator_for
 from vllm_sim.settings import SimConfig
-from vllm_sim.tokens import count_tokens, filler_text, truncate_to_tokens
+from vllm_sim.tokens import count_tokens, filler_text, pad_to_tokens, truncate_to_tokens
 
 
 @dataclass(slots=True)
@@ -49,6 +49,13 @@ def make_completion(config: SimConfig, request: ChatRequest) -> Completion:
         tokens = count_tokens(text)
         if tokens > cap:  # like a real server: cut mid-JSON and say so
             return Completion(truncate_to_tokens(text, cap), cap, "length")
+        # Structured answers vary in length like free text (a long rationale, many issues): the answer
+        # takes the drawn --output-len when that is longer than the JSON, so its latency follows the
+        # configured distribution; trailing whitespace carries the difference and keeps the JSON valid.
+        wanted = min(config.output_len.draw(rng), cap)
+        if wanted > tokens:
+            text = pad_to_tokens(text, wanted)
+            tokens = wanted
         return Completion(text, tokens, "stop")
     drawn = config.output_len.draw(rng)
     if drawn > cap:

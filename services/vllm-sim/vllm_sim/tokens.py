@@ -67,6 +67,11 @@ def filler_text(rng: random.Random, n_tokens: int) -> str:
     return filler_chars(rng, n_tokens * CHARS_PER_TOKEN)
 
 
+def pad_to_tokens(text: str, n_tokens: int) -> str:
+    """`text` followed by spaces so that it counts exactly `n_tokens` (at least its own count)."""
+    return text + " " * max(0, n_tokens * CHARS_PER_TOKEN - len(text))
+
+
 def truncate_to_tokens(text: str, n_tokens: int) -> str:
     return text[: n_tokens * CHARS_PER_TOKEN]
 
