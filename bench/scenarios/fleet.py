@@ -171,8 +171,8 @@ def _length_note(tokens: list[int], profile: SimProfile) -> str:
         f"output lengths of (b)'s verdicts: median {median}, p99 {p99}, max {ordered[-1]} completion tokens "
         f"(p99 / median {p99 / median:.2f}; {profile.output_len} would give "
         f"{_lognormal_p99_ratio(profile)}). "
-        "The simulator draws --output-len only for unconstrained answers; a JSON-schema answer (the "
-        "pipeline always sends a schema) is as long as the simulator's schema generator makes it"
+        "The simulator draws --output-len for JSON-schema answers too (the JSON padded with trailing "
+        "whitespace to the drawn length), so the verdicts follow the profile's distribution"
     )
 
 
