@@ -19,7 +19,13 @@ from typing import Any
 import openai
 
 from analyze.retry import classify_error
-from analyze.settings import Settings, normalize_base_url
+from analyze.settings import (
+    DEFAULT_BACKEND_COOLDOWN_S,
+    DEFAULT_TIMEOUT_S,
+    NO_API_KEY,
+    Settings,
+    normalize_base_url,
+)
 
 
 @dataclass
@@ -63,9 +69,9 @@ class BackendPool:
         self,
         base_urls: list[str],
         *,
-        api_key: str = "EMPTY",
-        timeout_s: float = 300.0,
-        cooldown_s: float = 10.0,
+        api_key: str = NO_API_KEY,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        cooldown_s: float = DEFAULT_BACKEND_COOLDOWN_S,
     ) -> None:
         if not base_urls:
             raise ValueError("at least one base URL is needed")
@@ -167,9 +173,9 @@ class _BalancedClient:
         self,
         base_urls: list[str],
         *,
-        api_key: str = "EMPTY",
-        timeout: float = 300.0,
-        cooldown_s: float = 10.0,
+        api_key: str = NO_API_KEY,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        cooldown_s: float = DEFAULT_BACKEND_COOLDOWN_S,
         pool: BackendPool | None = None,
     ) -> None:
         self.pool = pool or BackendPool(base_urls, api_key=api_key, timeout_s=timeout, cooldown_s=cooldown_s)

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_VLLM_PORTS = (8001, 8002, 8003, 8004)
 NO_API_KEY = "EMPTY"  # what vLLM expects when it runs without --api-key
+DEFAULT_TIMEOUT_S = 300.0  # per request: long verdicts on a busy fleet
+DEFAULT_BACKEND_COOLDOWN_S = 10.0  # how long a failed instance is skipped
 
 
 def _env(*names: str) -> AliasChoices:
@@ -55,13 +57,13 @@ class Settings(BaseSettings):
     task_slots_recheck_s: float = 0.05
 
     # --- requests ---
-    timeout_s: float = Field(300.0, validation_alias=_env("ANALYZE_TIMEOUT"))
+    timeout_s: float = Field(DEFAULT_TIMEOUT_S, validation_alias=_env("ANALYZE_TIMEOUT"))
     max_retries: int = 5
     max_verdict_retries: int = 2
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
     retry_after_max_s: float = 120.0
-    backend_cooldown_s: float = 10.0
+    backend_cooldown_s: float = DEFAULT_BACKEND_COOLDOWN_S
     temperature: float = 0.0
     max_output_tokens: int = 2048
     max_input_tokens: int = 6144
