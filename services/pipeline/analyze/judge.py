@@ -18,24 +18,34 @@ from analyze.constants import ORDER_FORWARD, ORDER_REVERSED, SCORE_KEYS, SERVED_
 from analyze.multi_vllm import BackendPool
 from analyze.prompt import JudgePrompt, build_prompt
 from analyze.retry import Backoff, classify_error
+from analyze.settings import Settings
 from analyze.tasks import Task
 from analyze.verdict import Verdict, VerdictError, parse_verdict, response_format
+
+
+def _default(name: str) -> Any:
+    """A setting's default: settings.py is the one place defaults live."""
+    return Settings.model_fields[name].default
 
 
 @dataclass(frozen=True)
 class JudgeConfig:
     model: str
-    seed: int = 0
-    swap: bool = False
-    max_input_tokens: int = 6144
-    max_output_tokens: int = 2048
-    temperature: float = 0.0
-    timeout_s: float = 300.0
-    max_retries: int = 5
-    max_verdict_retries: int = 2
-    backoff: Backoff = field(default_factory=lambda: Backoff(0.5, 30.0, 120.0))
-    structured_output: bool = True
-    prompts_dir: Path | None = None
+    seed: int = _default("seed")
+    swap: bool = _default("swap")
+    max_input_tokens: int = _default("max_input_tokens")
+    max_output_tokens: int = _default("max_output_tokens")
+    temperature: float = _default("temperature")
+    timeout_s: float = _default("timeout_s")
+    max_retries: int = _default("max_retries")
+    max_verdict_retries: int = _default("max_verdict_retries")
+    backoff: Backoff = field(
+        default_factory=lambda: Backoff(
+            _default("backoff_base_s"), _default("backoff_max_s"), _default("retry_after_max_s")
+        )
+    )
+    structured_output: bool = _default("structured_output")
+    prompts_dir: Path | None = None  # the packaged prompts
 
 
 @dataclass(frozen=True)
