@@ -70,7 +70,7 @@ build_base() {
 
 # Print a hash of a list of paths' contents (files sorted by name, build outputs excluded).
 hash_paths() {
-  find "$@" -type f ! -path '*/__pycache__/*' ! -path '*.egg-info/*' ! -name '*.pyc' -print0 2>/dev/null \
+  find "$@" -type f ! -path '*/__pycache__/*' ! -path '*.egg-info/*' ! -path '*/services/*/build/*' ! -name '*.pyc' -print0 2>/dev/null \
     | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
 }
 
@@ -121,7 +121,8 @@ build_image() {
   if [ "$wheels" = yes ]; then
     cp -a "$src" "$ctx/service"
     cp -al "$BUILD/wheelhouse/$name" "$ctx/wheels" 2>/dev/null || cp -a "$BUILD/wheelhouse/$name" "$ctx/wheels"
-    find "$ctx/service" \( -name __pycache__ -o -name '*.egg-info' \) -prune -exec rm -rf {} +
+    # pip wheel leaves setuptools' build/ in the source tree: not an input of the image.
+    find "$ctx/service" \( -name __pycache__ -o -name '*.egg-info' -o -name build \) -prune -exec rm -rf {} +
   else
     cp -a "$src/." "$ctx/"
   fi
