@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from analyze.constants import SCORE_KEYS, SCORE_MAX, SCORE_MIN
 
+from tests.prereq import missing
 from tests.vllm_cpu.vllm_cpu_server import RunningServer, run_server, runtime_unavailable_reason
 
 from .judge_fakes import read_jsonl
@@ -39,7 +40,7 @@ MAX_OUTPUT_TOKENS = 768
 def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     reason = runtime_unavailable_reason()
     if reason:
-        pytest.skip(reason)
+        missing("a real vLLM CPU runtime", reason)
     from vllm_cpu_serve.model_maker import make_model
 
     model_dir = make_model(tmp_path_factory.mktemp("tiny-llama"), seed=0)

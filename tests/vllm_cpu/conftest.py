@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from vllm_cpu_serve.model_maker import make_model
 
+from tests.prereq import missing
+
 from .vllm_cpu_server import RunningServer, run_server, runtime_unavailable_reason
 
 
@@ -22,7 +24,7 @@ def vllm_cpu_server(
 ) -> Iterator[RunningServer]:
     reason = runtime_unavailable_reason()
     if reason:
-        pytest.skip(reason)
+        missing("a real vLLM CPU runtime", reason)
     log_path = tmp_path_factory.mktemp("vllm-cpu-log") / "server.log"
     with run_server(tiny_model_dir, log_path) as server:
         yield server
