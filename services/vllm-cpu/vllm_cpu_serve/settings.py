@@ -74,7 +74,7 @@ MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE,
 # --- the launcher ---------------------------------------------------------------------------------
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-DEFAULT_SERVED_MODEL_NAME = "tiny-llama"
+DEFAULT_SERVED_MODEL_NAME = REAL_MODEL_NAME
 MAX_MODEL_LEN = MAX_POSITION_EMBEDDINGS
 MAX_NUM_SEQS = 64
 # No torch.compile: it needs a C++ compiler, which the image does not have, and measured here it gives
