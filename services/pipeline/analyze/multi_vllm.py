@@ -24,8 +24,8 @@ from analyze.settings import (
     DEFAULT_TIMEOUT_S,
     NO_API_KEY,
     Settings,
-    normalize_base_url,
 )
+from analyze.urls import normalize_base_url
 
 
 @dataclass

@@ -11,6 +11,8 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from analyze.urls import normalize_base_url
+
 DEFAULT_VLLM_PORTS = (8001, 8002, 8003, 8004)
 NO_API_KEY = "EMPTY"  # what vLLM expects when it runs without --api-key
 DEFAULT_TIMEOUT_S = 300.0  # per request: long verdicts on a busy fleet
@@ -134,14 +136,4 @@ def parse_concurrency(value: str) -> str:
         return text
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"concurrency must be a positive integer or 'auto', got {value!r}")
-    return text
-
-
-def normalize_base_url(url: str) -> str:
-    """`host:port`, `http://host:port` and `.../v1/` all mean `http://host:port/v1`."""
-    text = url.strip().rstrip("/")
-    if "://" not in text:
-        text = f"http://{text}"
-    if not text.endswith("/v1"):
-        text = f"{text}/v1"
     return text
