@@ -49,6 +49,9 @@ CANDIDATE_CODE_KEYS: Final = ("code", "content", "response", "solution")
 CANDIDATE_MODEL_KEYS: Final = ("model", "name")
 DEFAULT_LANGUAGE: Final = "python"
 UNKNOWN_MODEL: Final = "unknown"
+# An input line nested deeper than this is rejected: a task needs 4 levels, `meta` a few more, and every
+# later json.dumps (request body, journal line) recurses once per level.
+MAX_INPUT_JSON_DEPTH: Final = 64
 
 TRUNCATION_MARKER: Final = "\n... [TRUNCATED by analyze: showing {shown} of {total} characters] ..."
 
