@@ -91,7 +91,7 @@ class StubBackend:
     name: str
     port: int = 0
     status: int = 200
-    hold: threading.Event = field(default_factory=threading.Event)  # set: /hold requests may finish
+    hold: threading.Event = field(default_factory=threading.Event)  # set: /v1/hold requests may finish
     hits: int = 0
     body_sizes: list[int] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
@@ -106,7 +106,7 @@ class StubBackend:
                 length = int(self.headers.get("content-length") or 0)
                 backend.body_sizes.append(len(self.rfile.read(length)))
                 backend.hits += 1
-                if self.path == "/hold":
+                if self.path == "/v1/hold":
                     backend.hold.wait(30)
                 payload = json.dumps({"served_by": backend.name, "path": self.path}).encode()
                 self.send_response(backend.status)
