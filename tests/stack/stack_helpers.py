@@ -25,6 +25,18 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 NGINX_DIR = REPO / "nginx"
 POLL_INTERVAL_S = 0.2
+# vLLM 0.32 checks VLLM_API_KEY only under /v1, /v2, /inference and /cohere; it serves these without it
+# (the first and sixth run the model). nginx must answer them itself.
+UNGUARDED_VLLM_PATHS = (
+    "/invocations",
+    "/tokenize",
+    "/detokenize",
+    "/load",
+    "/scale_elastic_ep",
+    "/generative_scoring",
+    "/docs",
+    "/openapi.json",
+)
 
 
 def load_script(relative: str) -> ModuleType:

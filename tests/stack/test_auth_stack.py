@@ -18,7 +18,7 @@ from .compose_stack import (
     require_docker_engine,
     write_tasks,
 )
-from .stack_helpers import request
+from .stack_helpers import UNGUARDED_VLLM_PATHS, request
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(600)]
 KEY = "sk-test-fleet"
@@ -76,22 +76,8 @@ def test_pipeline_with_the_key_succeeds(stack: Stack) -> None:
     assert sorted(r["task_id"] for r in read_jsonl(output / "results.jsonl")) == ids
 
 
-# vLLM 0.32 checks the key only under /v1, /v2, /inference and /cohere: these answer without it.
-UNGUARDED_VLLM_PATHS = (
-    "/invocations",
-    "/tokenize",
-    "/detokenize",
-    "/load",
-    "/scale_elastic_ep",
-    "/generative_scoring",
-    "/docs",
-    "/openapi.json",
-    "/v1/../tokenize",
-)
-
-
 def test_unguarded_paths_are_answered_by_nginx_never_by_an_instance(stack: Stack) -> None:
-    for path in UNGUARDED_VLLM_PATHS:
+    for path in (*UNGUARDED_VLLM_PATHS, "/v1/../tokenize"):
         for method, body in (("GET", None), ("POST", chat_body())):
             reply = request(stack.port, method, path, body=body)
             assert reply.status == 404, (method, path, reply.status, reply.body[:200])
