@@ -117,6 +117,8 @@ def test_a_fleet_that_is_up_but_refuses_us_is_named_at_once(
         (200, "not json", "m", ProbeState.REFUSED),
         (502, None, "m", ProbeState.STARTING),
         (503, None, "m", ProbeState.STARTING),
+        (500, None, "m", ProbeState.STARTING),
+        (429, None, "m", ProbeState.STARTING),
         (401, None, "m", ProbeState.REFUSED),
         (404, None, "m", ProbeState.REFUSED),
     ],

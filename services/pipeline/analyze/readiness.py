@@ -43,12 +43,13 @@ class FleetNotReadyError(RuntimeError):
     """No backend listed the judge model within the wait."""
 
 
-STARTING_STATUSES = frozenset({502, 503, 504})
-
-
 def classify_models_answer(status: int, payload: object, model: str | None) -> Probe:
-    """The readiness verdict for one `/v1/models` answer (`payload`: its decoded JSON, if any)."""
-    if status in STARTING_STATUSES:
+    """The readiness verdict for one `/v1/models` answer (`payload`: its decoded JSON, if any).
+
+    5xx, 408 and 429 may pass (loading, restarting, busy); any other 4xx, or a list without the judge
+    model, will not: vLLM serves the model it was started with, under the key it was started with.
+    """
+    if status >= 500 or status in (408, 429):
         return Probe(ProbeState.STARTING, f"HTTP {status}")
     if status != 200:
         return Probe(ProbeState.REFUSED, f"HTTP {status} on /v1/models")
