@@ -36,6 +36,7 @@ def test_a_wrong_model_name_stops_after_k_tasks_with_one_message(tmp_path: Path)
     assert read_jsonl(tmp_path / "out" / "runs.jsonl")[-1]["stopped"].startswith("the last 5 tasks")
 
 
+@pytest.mark.slow
 def test_a_key_changed_mid_run_stops_it_and_the_rerun_resumes(tmp_path: Path) -> None:
     ids = task_file(tmp_path / "tasks.jsonl", 40)
     results = tmp_path / "out" / "results.jsonl"

@@ -23,6 +23,7 @@ from .sim_runs import analyze_run, sim_configure, task_file, when_lines
 SLOW = {"time_scale": 1.0, "output_len": "fixed:30", "itl_ms": 10, "ttft_overhead_ms": 20, "jitter": 0}
 
 
+@pytest.mark.slow
 def test_run_waits_for_a_loading_fleet_and_late_instances_join(tmp_path: Path) -> None:
     ids = task_file(tmp_path / "tasks.jsonl", 40)
     console_out = io.StringIO()
