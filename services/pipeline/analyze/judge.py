@@ -15,7 +15,7 @@ from typing import Any
 from analyze.chat_transport import ChatTransport, encode_body
 from analyze.concurrency import Limiter, OutcomeKind, RequestOutcome, permit
 from analyze.constants import ORDER_FORWARD, ORDER_REVERSED, SCORE_KEYS, SERVED_BY_HEADERS
-from analyze.multi_vllm import Backend, BackendPool
+from analyze.multi_vllm import BackendPool
 from analyze.prompt import JudgePrompt, build_prompt
 from analyze.readiness import FleetNotReadyError, Readiness
 from analyze.retry import Backoff, ErrorClass, classify_error
@@ -68,14 +68,13 @@ class JudgeFailure(Exception):
         self.refused = refused  # set when the server refuses every request alike (analyze.fail_fast)
 
 
-class AttemptError(Exception):
-    """One failed attempt: the transport's exception, how it sorts, and the backend it went to."""
+class CallFailed(Exception):
+    """A request that got no answer, with the instance it was sent to."""
 
-    def __init__(self, cause: Exception, error: ErrorClass, backend: Backend | None) -> None:
-        super().__init__(error.reason)
+    def __init__(self, cause: BaseException, base_url: str | None) -> None:
+        super().__init__(str(cause))
         self.cause = cause
-        self.error = error
-        self.backend = backend
+        self.base_url = base_url
 
 
 @dataclass(frozen=True)
@@ -121,34 +120,42 @@ class TaskJudge:
             body["response_format"] = response_format(prompt.labels)
         return encode_body(body)
 
+    async def _call(self, body: bytes) -> Reply:
+        """One request on one backend lease (given back by its context manager, whatever fails)."""
+        started = time.monotonic()
+        base_url = None
+        try:
+            with self.pool.lease() as backend:
+                base_url = backend.base_url
+                reply = await self.transport.complete(backend.base_url, backend.api_key, body)
+        except Exception as exc:
+            raise CallFailed(exc, base_url) from exc
+        return Reply(
+            text=reply.text,
+            backend=served_by(reply.headers, backend.base_url),
+            latency_s=round(time.monotonic() - started, 4),
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+            finish_reason=reply.finish_reason,
+        )
+
     async def _send(self, body: bytes) -> Reply:
-        """One attempt: the limiter permit and the backend lease are each taken and given back in
-        their context manager, whatever fails; a failure comes out as AttemptError."""
+        """One attempt under one limiter permit: the one place it is taken and given back."""
         async with permit(self.limiter) as held:
             started = time.monotonic()
-            backend: Backend | None = None
             try:
-                with self.pool.lease() as backend:
-                    reply = await self.transport.complete(backend.base_url, backend.api_key, body)
-            except Exception as exc:
-                error = classify_error(exc)
-                held.outcome = RequestOutcome(error.outcome, time.monotonic() - started, None)
-                raise AttemptError(exc, error, backend) from exc
-            result = Reply(
-                text=reply.text,
-                backend=served_by(reply.headers, backend.base_url),
-                latency_s=round(time.monotonic() - started, 4),
-                prompt_tokens=reply.prompt_tokens,
-                completion_tokens=reply.completion_tokens,
-                finish_reason=reply.finish_reason,
-            )
-            held.outcome = RequestOutcome(OutcomeKind.OK, result.latency_s, result.backend)
-            return result
+                reply = await self._call(body)
+            except CallFailed as failed:
+                outcome = classify_error(failed.cause).outcome
+                held.outcome = RequestOutcome(outcome, time.monotonic() - started, None)
+                raise
+            held.outcome = RequestOutcome(OutcomeKind.OK, reply.latency_s, reply.backend)
+            return reply
 
-    async def _waited_for_fleet(self, error: ErrorClass, backend: Backend | None) -> bool:
-        if self.readiness is None or backend is None or not error.maybe_not_up:
+    async def _waited_for_fleet(self, error: ErrorClass, base_url: str | None) -> bool:
+        if self.readiness is None or base_url is None or not error.maybe_not_up:
             return False
-        return await self.readiness.wait_out(backend)
+        return await self.readiness.wait_out(base_url)
 
     async def aclose(self) -> None:
         await self.transport.aclose()
@@ -161,12 +168,12 @@ class TaskJudge:
             attempts += 1
             try:
                 reply = await self._send(body)
-            except AttemptError as failed:
-                error = failed.error
+            except CallFailed as failed:
+                error = classify_error(failed.cause)
                 if not error.retryable:
                     refused = error if error.refuses_every_request else None
                     raise JudgeFailure(error.kind, error.reason, attempts, refused) from failed.cause
-                if await self._waited_for_fleet(error, failed.backend):
+                if await self._waited_for_fleet(error, failed.base_url):
                     continue  # that instance was not up yet: waited for the fleet, not counted
                 transport_failures += 1
                 if transport_failures > self.config.max_retries:

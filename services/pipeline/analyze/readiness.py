@@ -192,10 +192,11 @@ class Readiness:
                 next_progress += self.progress_s
             await asyncio.sleep(min(self.poll_s, max(0.0, self.wait_s - elapsed)))
 
-    async def wait_out(self, backend: Backend) -> bool:
-        """After a 502/503/refused attempt on `backend`: True if it is not up (the attempt is not to be
-        counted; returns once some backend is up), False if it is up (a real failure)."""
-        if not self.enabled:
+    async def wait_out(self, base_url: str) -> bool:
+        """After a 502/503/refused attempt on `base_url`: True if it is not up (the attempt is not to
+        be counted; returns once some backend is up), False if it is up (a real failure)."""
+        backend = next((b for b in self.pool.backends if b.base_url == base_url), None)
+        if not self.enabled or backend is None:
             return False
         if backend.ready:
             result = await self._probe(backend)
