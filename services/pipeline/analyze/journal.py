@@ -23,6 +23,10 @@ class JournalFormatError(ValueError):
     """A journal line written by a newer, incompatible version."""
 
 
+class JournalWriteError(OSError):
+    """A journal line could not be written (disk full, read-only volume): no later one could be either."""
+
+
 class JournalBusyError(RuntimeError):
     """Another `analyze run` holds the output directory; two writers could judge a task twice."""
 
@@ -121,9 +125,12 @@ class JsonlAppender:
             raise ValueError(f"{self.path} is closed")
         data = (json.dumps({"schema": JOURNAL_SCHEMA, **record}, ensure_ascii=False) + "\n").encode()
         view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except OSError as exc:  # a line cut short here is a torn tail: the next run cuts it
+            raise JournalWriteError(exc.errno, f"cannot write {self.path}: {exc.strerror or exc}") from exc
 
     def close(self) -> None:
         if self._fd is not None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from analyze.concurrency import Limiter
 from analyze.fail_fast import RefusalStreak
-from analyze.journal import Journal, JsonlAppender, judged_task_ids
+from analyze.journal import Journal, JournalWriteError, JsonlAppender, judged_task_ids
 from analyze.judge import JudgeConfig, TaskJudge
 from analyze.multi_vllm import BackendPool
 from analyze.progress import Console
@@ -174,8 +174,8 @@ class Run:
         no later verdict could be kept either."""
         try:
             appender.append(record)
-        except OSError as exc:
-            self.stop(f"cannot write {appender.path}: {exc.strerror or exc}")
+        except JournalWriteError as exc:
+            self.stop(exc.strerror)
             return False
         return True
 
@@ -194,7 +194,11 @@ class Run:
                 self.console.line()
                 self.console.say("read")
                 done = judged_task_ids(self.output_dir)
-                scan_input(self.input_path, journal, done, self.limit, self.stats)
+                try:
+                    scan_input(self.input_path, journal, done, self.limit, self.stats)
+                except JournalWriteError as exc:
+                    self.stop(exc.strerror)
+                    return self.stats
                 s = self.stats
                 self.console.say(
                     "read_done", valid=s.tasks_valid, skipped=s.tasks_skipped, rejected=s.rejected
