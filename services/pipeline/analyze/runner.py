@@ -151,6 +151,8 @@ class Run:
     def _job_done(self, job: asyncio.Task[None]) -> None:
         self.in_flight.discard(job)
         self.active.release()
+        if not job.cancelled() and job.exception() is not None:  # a bug: never drop a task silently
+            self.stop(f"internal error while finishing a task: {job.exception()!r}")
 
     async def _judge_one(self, task: Task, journal: Journal) -> None:
         try:
