@@ -16,13 +16,8 @@ from pathlib import Path
 import pytest
 from analyze.constants import SCORE_KEYS, SCORE_MAX, SCORE_MIN
 
-<<<<<<< HEAD
-from tests.prereq import missing
-from tests.vllm_cpu.vllm_cpu_server import RunningServer, run_server, runtime_unavailable_reason
-=======
 from tests.vllm_cpu.smollm2 import shared_server
 from tests.vllm_cpu.vllm_cpu_server import RunningServer
->>>>>>> issue-9
 
 from .judge_fakes import read_jsonl
 
@@ -35,20 +30,8 @@ MAX_VERDICT_RETRIES = 1
 
 
 @pytest.fixture(scope="module")
-<<<<<<< HEAD
-def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    reason = runtime_unavailable_reason()
-    if reason:
-        missing("a real vLLM CPU runtime", reason)
-    from vllm_cpu_serve.model_maker import make_model
-
-    model_dir = make_model(tmp_path_factory.mktemp("tiny-llama"), seed=0)
-    with run_server(model_dir, tmp_path_factory.mktemp("vllm-log") / "server.log") as server:
-        yield server
-=======
 def vllm_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> RunningServer:
     return shared_server(request.config, tmp_path_factory)
->>>>>>> issue-9
 
 
 def test_analyze_run_records_a_smollm2_verdict_for_every_task(
