@@ -20,8 +20,11 @@ from vllm_cpu_serve import settings
 from vllm_cpu_serve.__main__ import main
 from vllm_cpu_serve.model_preparer import ModelSourceError, find_gguf, is_up_to_date, model_config
 
+from tests.prereq import require
+
 from .smollm2 import prepare_with_venv
 
+VENV_HOW = "make vllm-cpu-env"
 SERVICE_DIR = Path(__file__).resolve().parents[2] / "services" / "vllm-cpu"
 STAMP = {"format": settings.PREPARE_FORMAT_VERSION, "gguf_sha256": "0" * 64}
 # SmolLM2-135M's published shape.
@@ -118,8 +121,9 @@ def test_prepared_directory_holds_smollm2(smollm2_files: Path) -> None:
 @pytest.mark.slow
 def test_weights_are_float32_tensors_of_that_shape_readable_by_all(smollm2_files: Path) -> None:
     weights = smollm2_files / settings.WEIGHTS_FILE
-    if not weights.exists():
-        pytest.skip("the image runtime's model files exclude the weights")
+    require(
+        weights.exists(), "SmolLM2's weights from .venv-vllm (the image runtime's copy has none)", VENV_HOW
+    )
     with safe_open(str(weights), framework="numpy") as tensors:
         names = set(tensors.keys())
         embedding = tensors.get_slice("model.embed_tokens.weight")
@@ -135,8 +139,10 @@ def test_weights_are_float32_tensors_of_that_shape_readable_by_all(smollm2_files
 @pytest.mark.vllm_cpu
 @pytest.mark.slow
 def test_a_second_prepare_writes_nothing(smollm2_files: Path) -> None:
-    if not (smollm2_files / settings.PREPARE_STAMP_FILE).exists():
-        pytest.skip("the image runtime's model files are a copy without the stamp")
+    stamp = smollm2_files / settings.PREPARE_STAMP_FILE
+    require(
+        stamp.exists(), "SmolLM2 prepared by .venv-vllm (the image runtime's copy has no stamp)", VENV_HOW
+    )
     before = {p.name: p.stat().st_mtime_ns for p in smollm2_files.iterdir()}
     done = prepare_with_venv(smollm2_files)
     assert done.returncode == 0, done.stderr
@@ -148,8 +154,8 @@ def test_a_second_prepare_writes_nothing(smollm2_files: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
 def test_a_stale_directory_is_rebuilt_to_the_same_bytes(smollm2_files: Path, tmp_path: Path) -> None:
-    if not (smollm2_files / settings.PREPARE_STAMP_FILE).exists():
-        pytest.skip("needs .venv-vllm")
+    stamp = smollm2_files / settings.PREPARE_STAMP_FILE
+    require(stamp.exists(), "SmolLM2 prepared by .venv-vllm", VENV_HOW)
     stale = _complete_dir(tmp_path / "stale", STAMP)  # complete, but converted from "other" inputs
     (stale / "leftover.txt").write_text("from an older format")
     done = prepare_with_venv(stale)
