@@ -140,7 +140,17 @@ def verdicts(chat: Callable[..., Any]) -> dict[int, Any]:
         return dict(zip(VERDICT_COUNTS, pool.map(ask, VERDICT_COUNTS), strict=True))
 
 
-@pytest.mark.parametrize("count", VERDICT_COUNTS)
+# Measured: at 10 candidates the schema allows 50 issues and SmolLM2 repeats one until max_tokens
+# (2048, the job's default budget too), so the answer is cut. Issue 10 bounds the schema by the
+# budget; strict, so this case fails loudly once it fits.
+TOO_LONG_FOR_THE_BUDGET = pytest.mark.xfail(
+    strict=True, reason="the 10-candidate verdict schema lets SmolLM2 run past max_tokens (issue 10)"
+)
+
+
+@pytest.mark.parametrize(
+    "count", [c if c != 10 else pytest.param(c, marks=TOO_LONG_FOR_THE_BUDGET) for c in VERDICT_COUNTS]
+)
 def test_the_pipelines_verdict_schema_compiles_and_decodes(verdicts: dict[int, Any], count: int) -> None:
     labels = [label_for(i) for i in range(count)]
     response = verdicts[count]
