@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -118,15 +119,41 @@ def _review_messages(labels: list[str]) -> list[dict[str, str]]:
     ]
 
 
-@pytest.mark.parametrize("count", [2, 3, 5, 6, 10])
-def test_the_pipelines_verdict_schema_compiles_and_decodes(chat: Callable[..., Any], count: int) -> None:
+VERDICT_COUNTS = (2, 3, 5, 6, 10)
+
+
+@pytest.fixture(scope="module")
+def verdicts(chat: Callable[..., Any]) -> dict[int, Any]:
+    """One verdict request per candidate count, all in flight at once: vLLM batches them, which on
+    one shared core is several times faster than one after another (a step costs about the same)."""
+
+    def ask(count: int) -> Any:
+        labels = [label_for(i) for i in range(count)]
+        return chat(
+            messages=_review_messages(labels),
+            max_tokens=VERDICT_MAX_TOKENS,
+            temperature=0.0,
+            response_format=response_format(labels),  # exactly what the pipeline sends
+        )
+
+    with ThreadPoolExecutor(len(VERDICT_COUNTS)) as pool:
+        return dict(zip(VERDICT_COUNTS, pool.map(ask, VERDICT_COUNTS), strict=True))
+
+
+# Measured: at 10 candidates the schema allows 50 issues and SmolLM2 repeats one until max_tokens
+# (2048, the job's default budget too), so the answer is cut. Issue 10 bounds the schema by the
+# budget; strict, so this case fails loudly once it fits.
+TOO_LONG_FOR_THE_BUDGET = pytest.mark.xfail(
+    strict=True, reason="the 10-candidate verdict schema lets SmolLM2 run past max_tokens (issue 10)"
+)
+
+
+@pytest.mark.parametrize(
+    "count", [c if c != 10 else pytest.param(c, marks=TOO_LONG_FOR_THE_BUDGET) for c in VERDICT_COUNTS]
+)
+def test_the_pipelines_verdict_schema_compiles_and_decodes(verdicts: dict[int, Any], count: int) -> None:
     labels = [label_for(i) for i in range(count)]
-    response = chat(
-        messages=_review_messages(labels),
-        max_tokens=VERDICT_MAX_TOKENS,
-        temperature=0.0,
-        response_format=response_format(labels),  # exactly what the pipeline sends
-    )
+    response = verdicts[count]
     content = response.choices[0].message.content
     assert response.choices[0].finish_reason == "stop", content[-500:]
     verdict = json.loads(content)
