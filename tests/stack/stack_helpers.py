@@ -22,6 +22,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from tests.prereq import require
+
 REPO = Path(__file__).resolve().parents[2]
 NGINX_DIR = REPO / "nginx"
 POLL_INTERVAL_S = 0.2
@@ -179,10 +181,7 @@ def render_env(run_dir: Path, upstreams: list[str], **settings: str) -> dict[str
 @contextmanager
 def local_nginx(upstreams: list[str], **settings: str) -> Iterator[LocalNginx]:
     """nginx from nginx/entrypoint.sh on a free port (Debian's nginx binary on this machine)."""
-    if shutil.which("nginx") is None:
-        import pytest
-
-        pytest.skip("no nginx binary on PATH (apt-get install nginx-light)")
+    require(shutil.which("nginx") is not None, "an nginx binary on PATH", "apt-get install nginx-light")
     # Worker processes (nobody when run as root) must reach the sockets: a world-searchable dir.
     run_dir = Path(tempfile.mkdtemp(prefix="jf-nginx-"))
     run_dir.chmod(0o755)
