@@ -50,8 +50,8 @@ def test_loading_instances_behind_nginx_are_waited_for_and_the_late_one_joins(tm
         addrs = [s.base_url.removeprefix("http://") for s in (first, second)]
         nginx = stack.enter_context(local_nginx(addrs, NGINX_MAX_FAILS="1", NGINX_FAIL_TIMEOUT="1s"))
         # "loading" from now on (re-armed here, so slow process starts cannot eat the delay)
-        sim_configure(first.base_url, startup_delay=2)
-        sim_configure(second.base_url, startup_delay=5)
+        sim_configure(first.base_url, startup_delay=5)
+        sim_configure(second.base_url, startup_delay=9)
         outcome, console = run_through(tmp_path, nginx.port, concurrency="2")
     assert outcome.stats.failed == 0 and outcome.stats.succeeded == 40, console
     assert "Waiting for the fleet: 1 backend(s)" in console and "HTTP 503" in console
