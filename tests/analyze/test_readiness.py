@@ -28,8 +28,11 @@ def test_run_waits_for_a_loading_fleet_and_late_instances_join(tmp_path: Path) -
     ids = task_file(tmp_path / "tasks.jsonl", 40)
     console_out = io.StringIO()
     with ExitStack() as stack:
-        early = stack.enter_context(start_simulator(name="early", startup_delay=2, wait_ready=False, **SLOW))
-        late = stack.enter_context(start_simulator(name="late", startup_delay=4, wait_ready=False, **SLOW))
+        early = stack.enter_context(start_simulator(name="early", **SLOW))
+        late = stack.enter_context(start_simulator(name="late", **SLOW))
+        # "loading" from now on (re-armed here, so slow process starts cannot eat the delay)
+        sim_configure(early.base_url, startup_delay=2)
+        sim_configure(late.base_url, startup_delay=4)
         settings = fast_settings(
             tmp_path, [early.base_url, late.base_url], concurrency="2", max_retries=1, progress_interval_s=0.5
         )

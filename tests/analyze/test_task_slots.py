@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from analyze.task_slots import TaskSlots, limit_multiple
 
 
@@ -35,3 +36,16 @@ async def test_a_growing_bound_admits_waiters_without_any_release() -> None:
 def test_limit_multiple_has_a_floor() -> None:
     assert limit_multiple(lambda: 1, 2, 4)() == 4
     assert limit_multiple(lambda: 300, 2, 4)() == 600
+
+
+async def test_a_cancel_that_arrives_with_a_free_slot_is_not_swallowed() -> None:
+    """A stopped run cancels its dispatcher; a slot freed in the same loop tick must not undo that."""
+    slots = TaskSlots(lambda: 1, recheck_s=10.0)
+    await slots.acquire()
+    waiter = asyncio.create_task(slots.acquire())
+    await asyncio.sleep(0.01)  # now waiting for a slot
+    slots.release()
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert slots.held == 0

@@ -159,6 +159,20 @@ def make_stack(tmp: Path, files: list[str], settings: dict[str, str], services: 
     return Stack(compose, env_file, port, project, tmp)
 
 
+SIM_FILES = ["docker-compose.yml", "compose/sim.yml"]
+# Two simulator instances behind nginx: the small stack of the auth and startup tests.
+SIM_PAIR = {
+    "SIM_HEALTH_INTERVAL": "1s",
+    "UPSTREAM_SERVERS": "vllm-1:8000,vllm-2:8000",
+    "ANALYZE_CONCURRENCY": "8",
+}
+
+
+def sim_pair_stack(tmp: Path, settings: dict[str, str]) -> Stack:
+    """nginx + vllm-1 + vllm-2 on the simulator, not started yet."""
+    return make_stack(tmp, SIM_FILES, {**SIM_PAIR, **settings}, services=["nginx", "vllm-1", "vllm-2"])
+
+
 def write_tasks(path: Path, count: int, candidates: int = 3) -> list[str]:
     ids = [f"t-{i:04d}" for i in range(count)]
     with path.open("w") as out:

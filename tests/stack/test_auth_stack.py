@@ -1,5 +1,6 @@
-"""With VLLM_API_KEY set: requests without it are refused, the pipeline (which has it) succeeds, and
-nginx's published port is bound to loopback only by default."""
+"""With VLLM_API_KEY set: requests without it are refused, the pipeline (which has it) succeeds,
+nginx's published port is bound to loopback only by default, and vLLM's unguarded routes are answered
+by nginx itself (404), never by an instance."""
 
 from __future__ import annotations
 
@@ -13,32 +14,23 @@ from .compose_stack import (
     Stack,
     build_images,
     chat_body,
-    make_stack,
     read_jsonl,
     require_docker_engine,
+    sim_pair_stack,
     write_tasks,
 )
 from .stack_helpers import UNGUARDED_VLLM_PATHS, request
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(600)]
 KEY = "sk-test-fleet"
-SETTINGS = {
-    "VLLM_API_KEY": KEY,
-    "SIM_TIME_SCALE": "0.02",
-    "SIM_HEALTH_INTERVAL": "1s",
-    "UPSTREAM_SERVERS": "vllm-1:8000,vllm-2:8000",
-    "ANALYZE_CONCURRENCY": "8",
-}
+SETTINGS = {"VLLM_API_KEY": KEY, "SIM_TIME_SCALE": "0.02"}
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     require_docker_engine()
     build_images("vllm-sim", "nginx")
-    files = ["docker-compose.yml", "compose/sim.yml"]
-    stack = make_stack(
-        tmp_path_factory.mktemp("auth"), files, SETTINGS, services=["nginx", "vllm-1", "vllm-2"]
-    )
+    stack = sim_pair_stack(tmp_path_factory.mktemp("auth"), SETTINGS)
     try:
         stack.compose.start()
         stack.wait_healthy("nginx", "vllm-1", "vllm-2")

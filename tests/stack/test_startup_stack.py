@@ -8,27 +8,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from .compose_stack import Stack, build_images, make_stack, read_jsonl, require_docker_engine, write_tasks
+from .compose_stack import Stack, build_images, read_jsonl, require_docker_engine, sim_pair_stack, write_tasks
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(600)]
-SETTINGS = {
-    "SIM_STARTUP_DELAY": "20",
-    "SIM_TIME_SCALE": "0.05",
-    "SIM_HEALTH_INTERVAL": "1s",
-    "UPSTREAM_SERVERS": "vllm-1:8000,vllm-2:8000",
-    # without the wait, 503s with Retry-After 1 s spend a task's 5 retries in about 5 s
-    "ANALYZE_CONCURRENCY": "8",
-}
+# without the wait, 503s with Retry-After 1 s spend each task's 5 retries in about 5 s
+SETTINGS = {"SIM_STARTUP_DELAY": "20", "SIM_TIME_SCALE": "0.05"}
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     require_docker_engine()
     build_images("vllm-sim", "nginx", "pipeline")
-    files = ["docker-compose.yml", "compose/sim.yml"]
-    stack = make_stack(
-        tmp_path_factory.mktemp("startup"), files, SETTINGS, services=["nginx", "vllm-1", "vllm-2"]
-    )
+    stack = sim_pair_stack(tmp_path_factory.mktemp("startup"), SETTINGS)
     try:
         yield stack
     finally:

@@ -142,6 +142,9 @@ class Run:
             if task is None:
                 return
             await self.active.acquire()
+            if self.stopping.is_set():  # stopped while waiting for a slot: start nothing more
+                self.active.release()
+                return
             job = asyncio.create_task(self._judge_one(task, journal))
             # The slot goes back when the job is done, however it ends: a done callback runs even for
             # a job cancelled before it started, where no `finally` inside it would.

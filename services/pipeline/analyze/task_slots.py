@@ -28,8 +28,11 @@ class TaskSlots:
     async def acquire(self) -> None:
         while self.held >= self.bound:
             self._released.clear()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancellation that arrives
+            # as the event is set, and a cancelled dispatcher would go on starting tasks
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._released.wait(), self._recheck_s)
+                async with asyncio.timeout(self._recheck_s):
+                    await self._released.wait()
         self.held += 1
 
     def release(self) -> None:
