@@ -31,8 +31,8 @@ def chinese_journal(journal: JournalDir) -> None:
     journal.run(0.0, 12.0, tasks_valid=7)
 
 
-def build(journal: JournalDir, font: str | None = WQY) -> Path:
-    return build_report(journal.path, font_path=font, bootstrap_resamples=20)["report_html"]
+def build(journal: JournalDir, font: str | None = WQY, lang: str = "en") -> Path:
+    return build_report(journal.path, font_path=font, bootstrap_resamples=20, lang=lang)["report_html"]
 
 
 def test_page_is_self_contained(journal: JournalDir) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 JOURNAL_SCHEMA = 1
 
+# The report's language when none is given: the console's default (analyze.settings.Settings.lang).
+DEFAULT_LANG = "zh"
+
 RESULTS_FILE = "results.jsonl"
 FAILURES_FILE = "failures.jsonl"
 REJECTS_FILE = "rejects.jsonl"
@@ -31,8 +34,22 @@ LATENCY_PERCENTILES = (50, 90, 95, 99)
 BT_PRIOR_WINS = 0.5
 BT_MAX_ITERATIONS = 10_000
 BT_TOLERANCE = 1e-10
-BOOTSTRAP_RESAMPLES = 200
+BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 0
+LC_MAX_ITERATIONS = 100  # Newton steps of the length-controlled fit (it converges in under 10)
+
+# "Can this ranking be trusted?" (docs/report.md#can-this-ranking-be-trusted): a figure past its
+# threshold becomes a warning in summary.json["judge"]["warnings"] and in the page's banner.
+TRUST_MIN_VERDICTS = 5  # fewer verdicts than this: the position/score figures are shown, never warned on
+TRUST_POSITION_ORDER_EXCESS = 0.25  # ranking == presentation order this much more often than chance
+TRUST_POSITION_RANK_CORR = 0.5  # |corr(position, rank)| at least this
+TRUST_CONSTANT_SCORES = 0.25  # share of verdicts giving every candidate the same overall score
+TRUST_SWAP_TAU = 0.5  # mean Kendall tau between the two passes of --swap below this
+TRUST_LENGTH_CORR = 0.3  # |within-task corr(overall score, code length)| at least this
+TRUST_LENGTH_CUTS = 0.05  # share of attempts cut at max_tokens
+TRUST_RETRIES = 0.2  # share of requests that needed another attempt
+TRUST_REPAIRS = 0.2  # share of verdicts whose ranking had to be repaired
+TRUST_CHANCE_ACCURACY = 0.5  # pairwise accuracy whose 95% interval reaches this is no better than chance
 
 # Fonts with CJK glyphs, tried in order after FONT_PATH; then `fc-list :lang=zh`.
 FONT_ENV = "FONT_PATH"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from analyze.report import constants as c
+from analyze.report.verdict_records import AttemptCounts, VerdictRecord, verdict_record
 
 
 class JournalError(ValueError):
@@ -31,6 +32,8 @@ class Candidate:
     truncated: bool
     scores: dict[str, float]
     rank: int
+    code_chars: int | None = None
+    passed: bool | None = None  # the input's ground truth, None when unlabelled
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class Journal:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    verdicts: list[VerdictRecord] = field(default_factory=list)
+    attempts: AttemptCounts = field(default_factory=AttemptCounts)
 
 
 class _Line:
@@ -172,7 +177,14 @@ def _add_result(journal: Journal, line: _Line) -> None:
         for i, item in enumerate(line.opt(obj, "requests", list, []))
     ]
     swap = line.opt(obj, "swap", dict)
+    positions = {candidate.candidate_id: candidate.position for candidate in candidates}
+    ranks = {candidate.candidate_id: candidate.rank for candidate in candidates}
     # Only now, with the whole line valid, does it count.
+    repaired = journal.attempts.add_requests(obj.get("requests") or [])
+    journal.attempts.verdicts += 1
+    verdict = verdict_record(obj, task_id, positions, ranks, repaired)
+    journal.attempts.repaired += verdict.repaired
+    journal.verdicts.append(verdict)
     journal.result_task_ids.add(task_id)
     journal.candidates.extend(candidates)
     journal.issues.extend(issues)
@@ -204,6 +216,8 @@ def _candidate(line: _Line, task_id: str, item: Any, path: str) -> Candidate:
         truncated=bool(item.get("truncated", False)),
         scores={name: float(value) for name, value in scores.items()},
         rank=line.get(item, "rank", int, path),
+        code_chars=line.opt(item, "code_chars", int),
+        passed=line.opt(item, "passed", bool),
     )
 
 
@@ -245,6 +259,7 @@ def _add_failure(journal: Journal, line: _Line) -> None:
     task_id = line.get(line.obj, "task_id", str)
     kind = line.get(line.obj, "kind", str)
     requests = line.opt(line.obj, "requests", list, [])
+    journal.attempts.add_failure(line.obj)
     journal.requests.extend(
         _request(line, task_id, item, f"requests[{i}].", succeeded=False) for i, item in enumerate(requests)
     )
