@@ -187,3 +187,17 @@ def test_allof_merges_properties() -> None:
 def test_unsatisfiable_schemas_raise_with_the_location(schema: dict[str, Any], fragment: str) -> None:
     with pytest.raises(SchemaError, match=fragment):
         JsonGenerator(schema).generate(random.Random(0))
+
+
+def test_strings_end_on_a_word_boundary() -> None:
+    """Free text is filler prose cut to a drawn length: never mid-word (the word cloud showed "correctl")."""
+    from vllm_sim.tokens import _WORD_TEXT
+
+    words = set(_WORD_TEXT.split())
+    generator = JsonGenerator({"type": "string", "minLength": 20, "maxLength": 300})
+    rng = random.Random(3)
+    for _ in range(300):
+        text = generator.generate(rng)
+        assert 20 <= len(text) <= 300
+        last = text.split()[-1].rstrip(".").lower()
+        assert last in words, f"{text!r} ends in a fragment"

@@ -307,7 +307,23 @@ def _string(s: dict, rng: random.Random) -> str:
         if lo <= len(value) <= hi:
             return value
     n = rng.randint(lo, max(lo, min(hi, lo + DEFAULT_STRING_MAX)))
-    return filler_chars(rng, n)
+    return whole_words(filler_chars(rng, n + 1), n)
+
+
+def whole_words(text: str, n: int) -> str:
+    """`text[:n]` without a word cut in half at its end: the partial word becomes spaces (same length).
+
+    A real model's strings end on word boundaries unless cut at maxLength; a text cut mid-word here would
+    show up as "correctl" in the pipeline's word cloud."""
+    head = text[:n]
+    if len(text) <= n or not (head[-1:].isalnum() and text[n].isalnum()):
+        return head
+    cut = n
+    while cut > 0 and head[cut - 1].isalnum():
+        cut -= 1
+    if not head[:cut].strip():
+        return head  # one long word: nothing whole to keep
+    return head[:cut].ljust(n)
 
 
 @lru_cache(maxsize=SCHEMA_CACHE_SIZE)

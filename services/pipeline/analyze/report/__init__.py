@@ -65,7 +65,7 @@ def build_report(
     step(3, STEPS[2])
     cloud_path = output_dir / c.WORDCLOUD_PNG
     cloud_path.unlink(missing_ok=True)  # a stale cloud from an earlier report must not survive
-    cloud = write_word_cloud((issue.text for issue in journal.issues), cloud_path, font.path)
+    cloud = write_word_cloud(((issue.text, issue.cut) for issue in journal.issues), cloud_path, font.path)
     if cloud is not None:
         paths["wordcloud"] = cloud
 

@@ -44,6 +44,7 @@ class Issue:
     category: str
     severity: str
     text: str
+    cut: bool = False  # the verdict marks the text as cut at its length bound
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ def _issue(line: _Line, task_id: str, item: Any, path: str, model_of: dict[str, 
         category=line.get(item, "category", str, path),
         severity=line.opt(item, "severity", str, ""),
         text=line.opt(item, "text", str, ""),
+        cut=bool(item.get("cut") or item.get("text_cut")),
     )
 
 
