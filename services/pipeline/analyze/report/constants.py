@@ -71,9 +71,13 @@ WORDCLOUD_MIN_CJK_LENGTH = 2  # one-character Chinese tokens are nearly all part
 WORDCLOUD_MAX_TEXTS = 50_000  # issue texts read for the cloud (the first ones), so 1M issues stay fast
 # Besides the maintained lists (wordcloud.STOPWORDS, jieba.analyse's), words every code review uses, which
 # name no flaw (docs/report.md#the-word-cloud). Lower-case; jieba tokens.
-WORDCLOUD_DOMAIN_STOPWORDS = frozenset(
-    ["code", "function", "functions", "method", "candidate", "candidates", "solution", "solutions", "implementation", "value", "values", "use", "uses", "used", "using", "may", "might", "must", "will", "well", "without", "also", "does", "make", "makes", "made", "need", "needs", "one", "two", "的", "了", "和", "是", "在", "有", "没有", "未", "对", "与", "或", "及", "会", "可能", "应该", "需要", "一个", "这个", "进行", "使用", "时", "中", "等", "但", "也", "都", "就", "不", "代码", "函数", "方法", "候选", "实现", "问题", "情况", "存在", "导致", "可以", "如果", "比如", "例如", "非常", "较", "很"]
-)
+_DOMAIN_STOPWORDS_TEXT = """
+code function functions method candidate candidates solution solutions implementation value values
+use uses used using may might must will well without also does make makes made need needs one two
+的 了 和 是 在 有 没有 未 对 与 或 及 会 可能 应该 需要 一个 这个 进行 使用 时 中 等 但 也 都 就 不
+代码 函数 方法 候选 实现 问题 情况 存在 导致 可以 如果 比如 例如 非常 较 很
+"""
+WORDCLOUD_DOMAIN_STOPWORDS = frozenset(_DOMAIN_STOPWORDS_TEXT.split())
 
 CHART_DPI = 110
 HTML_MAX_SCORE_ROWS = 500
