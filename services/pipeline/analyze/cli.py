@@ -70,7 +70,9 @@ def run(
     prompts_dir: Annotated[
         Path | None, typer.Option(help="directory with system.md / user.md overrides")
     ] = None,
-    lang: Annotated[str | None, typer.Option(help="console language: zh or en")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="language of the console and the report: zh or en (ANALYZE_LANG)")
+    ] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
 ) -> None:
     """Judge every task; rerun on the same OUTPUT_DIR to resume (finished tasks are skipped)."""
@@ -100,7 +102,7 @@ def run(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     for name, path in outcome.paths.items():
-        typer.echo(f"   {name}: {path}")
+        typer.echo(f"   {name}: {settings.shown_path(path)}")
     if outcome.stats.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if outcome.stats.failed:
@@ -137,6 +139,9 @@ def validate(
 @app.command("report")
 def report_command(
     output_dir: Annotated[Path, typer.Argument(help="directory holding results.jsonl")],
+    lang: Annotated[
+        str | None, typer.Option(help="language of the report and console: zh or en (ANALYZE_LANG)")
+    ] = None,
 ) -> None:
     """Rebuild tables, charts, word cloud and HTML from the journal in OUTPUT_DIR."""
     from analyze.pipeline import load_build_report, report_options
@@ -151,14 +156,14 @@ def report_command(
     if not output_dir.is_dir():
         typer.echo(f"error: {output_dir} is not a directory", err=True)
         raise typer.Exit(2)
-    settings = _settings()
+    settings = _settings(lang=lang)
     try:
         paths = build_report(output_dir, **report_options(settings, Console(settings.lang)))
     except JournalError as exc:  # the message names the file, line and field at fault
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     for name, path in paths.items():
-        typer.echo(f"   {name}: {path}")
+        typer.echo(f"   {name}: {settings.shown_path(path)}")
 
 
 @app.command()

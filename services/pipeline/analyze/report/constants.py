@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from analyze.settings import Settings
+
 JOURNAL_SCHEMA = 1
 
-# The report's language when none is given: the console's default (analyze.settings.Settings.lang).
-DEFAULT_LANG = "zh"
+# The report's language when none is given: the console's default.
+DEFAULT_LANG: str = Settings.model_fields["lang"].default
 
 RESULTS_FILE = "results.jsonl"
 FAILURES_FILE = "failures.jsonl"
