@@ -58,13 +58,16 @@ def analyse(
     rows = aggregate.model_rows(candidates, models, dimensions, wins, strength, low, high, lc_strength)
     all_warnings = [*journal.warnings, *warnings]
     summary = _summary(journal, models, dimensions, settings, all_warnings)
-    summary["judge"] = judge_summary(journal, controlled.length_coefficient if controlled else None, texts)
+    coefficient = controlled.length_coefficient if controlled else None
+    summary["judge"] = judge_summary(journal, coefficient, settings, texts)
     return Analysis(journal, dimensions, models, wins, rows, summary, all_warnings, texts)
 
 
-def judge_summary(journal: Journal, length_coefficient: float | None, texts: Texts) -> dict[str, Any]:
+def judge_summary(
+    journal: Journal, length_coefficient: float | None, settings: BootstrapSettings, texts: Texts
+) -> dict[str, Any]:
     """summary.json["judge"]: the figures, the trust level, and the warnings as sentences."""
-    figures = judge_trust.judge_figures(journal, length_coefficient)
+    figures = judge_trust.judge_figures(journal, length_coefficient, settings.resamples, settings.seed)
     found = judge_trust.findings(figures)
     return figures | {
         "trust": judge_trust.trust_level(figures, found),

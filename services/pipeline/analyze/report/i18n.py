@@ -63,8 +63,9 @@ EN: dict[str, str] = {
         "that failed in {accuracy:.0%} of {pairs} pairs (95% interval {low:.0%}-{high:.0%}, chance 50%)."
     ),
     "finding_truth_worse_than_chance": (
-        "The judge is worse than chance: it ranked the candidate that passed its tests above the one that "
-        "failed in only {accuracy:.0%} of {pairs} pairs (95% interval {low:.0%}-{high:.0%}, chance 50%)."
+        "The judge is no better than chance, worse even: it ranked the candidate that passed its tests above "
+        "the one that failed in only {accuracy:.0%} of {pairs} pairs (95% interval {low:.0%}-{high:.0%}, "
+        "chance 50%)."
     ),
     "finding_truth_top1": (
         "The candidate ranked first passed its tests in {rate:.0%} of {tasks} labelled tasks, "
@@ -271,7 +272,7 @@ ZH: dict[str, str] = {
         "排在未通过的之前（95% 区间 {low:.0%}-{high:.0%}，随机为 50%）。"
     ),
     "finding_truth_worse_than_chance": (
-        "评审模型比随机猜测更差：在 {pairs} 对候选中，它仅在 {accuracy:.0%} 的情况下把通过测试的候选"
+        "评审模型不比随机猜测更好，甚至更差：在 {pairs} 对候选中，它仅在 {accuracy:.0%} 的情况下把通过测试的候选"
         "排在未通过的之前（95% 区间 {low:.0%}-{high:.0%}，随机为 50%）。"
     ),
     "finding_truth_top1": (

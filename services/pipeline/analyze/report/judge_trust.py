@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,12 @@ class Finding:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def judge_figures(journal: Journal, length_coefficient: float | None) -> dict[str, Any]:
+def judge_figures(
+    journal: Journal,
+    length_coefficient: float | None,
+    resamples: int = c.BOOTSTRAP_RESAMPLES,
+    seed: int = c.BOOTSTRAP_SEED,
+) -> dict[str, Any]:
     """summary.json["judge"] without its sentences (analysis adds them in the report's language)."""
     passes = [p for verdict in journal.verdicts for p in verdict.passes if len(p.ranking) >= 2]
     figures: dict[str, Any] = {"verdicts": len(journal.verdicts), "passes": len(passes)}
@@ -35,7 +39,7 @@ def judge_figures(journal: Journal, length_coefficient: float | None) -> dict[st
     figures["constant_score_rate"] = constant_score_rate(journal.candidates)
     figures |= attempt_figures(journal)
     figures |= swap_figures(journal)
-    figures |= truth_figures(journal.candidates)
+    figures |= truth_figures(journal.candidates, resamples, seed)
     figures["length_score_corr"] = length_score_corr(journal.candidates)
     figures["length_coefficient"] = length_coefficient
     return figures
@@ -137,38 +141,51 @@ def swap_figures(journal: Journal) -> dict[str, Any]:
 # --- ground truth ---------------------------------------------------------------------------------
 
 
-def wilson_interval(successes: int, n: int, confidence: float = c.CONFIDENCE) -> tuple[float, float] | None:
-    """Wilson score interval of a proportion; None for n = 0."""
-    if n == 0:
+def task_bootstrap_interval(
+    correct: Sequence[int], pairs: Sequence[int], resamples: int, seed: int, confidence: float = c.CONFIDENCE
+) -> tuple[float, float] | None:
+    """Percentile interval of sum(correct) / sum(pairs) over tasks drawn with replacement.
+
+    Tasks, not pairs, are drawn: the pairs of one ranking are not independent (one misplaced candidate
+    flips several), so an interval over pairs would be too narrow. None without pairs or resamples."""
+    if not pairs or resamples <= 0:
         return None
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z / denominator * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    rng = np.random.default_rng(seed)
+    drawn = rng.integers(0, len(pairs), size=(resamples, len(pairs)))
+    shares = np.asarray(correct, dtype=float)[drawn].sum(axis=1) / np.asarray(pairs, dtype=float)[drawn].sum(
+        axis=1
+    )
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(shares, [tail, 100 - tail])
+    return float(low), float(high)
 
 
-def truth_figures(candidates: Sequence[Candidate]) -> dict[str, Any]:
+def truth_figures(
+    candidates: Sequence[Candidate], resamples: int = c.BOOTSTRAP_RESAMPLES, seed: int = c.BOOTSTRAP_SEED
+) -> dict[str, Any]:
     """Pairs of one passed and one failed candidate of a task: is the passed one ranked better?
     Tasks with every candidate labelled and both outcomes present: did the rank-1 candidate pass?"""
     labelled = [x for x in candidates if x.passed is not None]
-    pairs = correct = 0
+    task_correct: list[int] = []
+    task_pairs: list[int] = []
     top1_tasks = top1_passed = 0
     chance_sum = 0.0
     for group in by_task(candidates).values():
         passed = [x for x in group if x.passed is True]
         failed = [x for x in group if x.passed is False]
-        pairs += len(passed) * len(failed)
-        correct += sum(p.rank < f.rank for p in passed for f in failed)
+        if passed and failed:
+            task_pairs.append(len(passed) * len(failed))
+            task_correct.append(sum(p.rank < f.rank for p in passed for f in failed))
         if passed and failed and len(passed) + len(failed) == len(group):
             top1_tasks += 1
             top1_passed += min(group, key=lambda x: x.rank).passed is True
             chance_sum += len(passed) / len(group)
-    interval = wilson_interval(correct, pairs)
+    pairs, correct = sum(task_pairs), sum(task_correct)
+    interval = task_bootstrap_interval(task_correct, task_pairs, resamples, seed)
     return {
         "truth_labelled_candidates": len(labelled),
         "truth_pairs": pairs,
+        "truth_pair_tasks": len(task_pairs),
         "truth_pairwise_accuracy": correct / pairs if pairs else None,
         "truth_pairwise_ci_low": interval[0] if interval else None,
         "truth_pairwise_ci_high": interval[1] if interval else None,
@@ -185,7 +202,7 @@ def findings(figures: dict[str, Any]) -> list[Finding]:
     """The figures past their thresholds, most damning first (constants.TRUST_*)."""
     found: list[Finding] = []
     accuracy = figures["truth_pairwise_accuracy"]
-    if accuracy is not None:
+    if accuracy is not None and figures["truth_pairwise_ci_low"] is not None:
         values = {
             "accuracy": accuracy,
             "low": figures["truth_pairwise_ci_low"],
