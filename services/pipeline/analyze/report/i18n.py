@@ -273,7 +273,8 @@ ZH: dict[str, str] = {
     ),
     "finding_truth_worse_than_chance": (
         "评审模型不比随机猜测更好，甚至更差：在 {pairs} 对候选中，"
-        "它仅在 {accuracy:.0%} 的情况下把通过测试的候选排在未通过的之前（95% 区间 {low:.0%}-{high:.0%}，随机为 50%）。"
+        "它仅在 {accuracy:.0%} 的情况下把通过测试的候选排在未通过的之前"
+        "（95% 区间 {low:.0%}-{high:.0%}，随机为 50%）。"
     ),
     "finding_truth_top1": (
         "在 {tasks} 个有标签的任务中，排名第一的候选有 {rate:.0%} 通过测试，"
