@@ -39,6 +39,7 @@ BT_TOLERANCE = 1e-10
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 0
 LC_MAX_ITERATIONS = 100  # Newton steps of the length-controlled fit (it converges in under 10)
+LC_LENGTH_RIDGE = 0.1  # precision of the length coefficient's Gaussian prior (sd ~3 log-odds)
 
 # "Can this ranking be trusted?" (docs/report.md#can-this-ranking-be-trusted): a figure past its
 # threshold becomes a warning in summary.json["judge"]["warnings"] and in the page's banner.

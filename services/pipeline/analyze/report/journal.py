@@ -190,8 +190,9 @@ def _add_result(journal: Journal, line: _Line) -> None:
     journal.candidates.extend(candidates)
     journal.issues.extend(issues)
     journal.requests.extend(requests)
-    if swap is not None:
-        journal.swap_consistency.append(line.get(swap, "position_consistent", bool, "swap."))
+    consistent = None if swap is None else swap.get("position_consistent", swap.get("top1_agree"))
+    if isinstance(consistent, bool):  # the first format's name, or the one --swap writes now
+        journal.swap_consistency.append(consistent)
     started = line.opt(obj, "started_at", NUMBER)
     finished = line.opt(obj, "finished_at", NUMBER)
     if started is not None and finished is not None:

@@ -7,6 +7,8 @@ fitted by weighted logistic regression (Newton's method) on every within-task pa
 weights (1/(N-1)) and its prior (`prior` pseudo-wins on each side of every model pair, at length
 difference 0). With equal lengths the fit is exactly the plain Bradley-Terry fit; strengths exp(theta) are
 normalised to a geometric mean of 1. gamma > 0: the judge prefers the longer candidate at equal models.
+gamma has a weak Gaussian prior (penalty LC_LENGTH_RIDGE * gamma^2 / 2), so that a judge picking the longer
+candidate every time gives a large, finite gamma rather than none.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ def fit_length_controlled(outcomes: Outcomes, prior: float = c.BT_PRIOR_WINS) ->
         p = 1.0 / (1.0 + np.exp(-(design @ beta)))
         gradient = design.T @ (w * (y - p))
         hessian = (design * (w * p * (1 - p))[:, None]).T @ design
+        # a weak Gaussian prior on gamma keeps it finite when length alone separates the outcomes
+        gradient[n] -= c.LC_LENGTH_RIDGE * beta[n]
+        hessian[n, n] += c.LC_LENGTH_RIDGE
         # theta is defined up to a constant (the Hessian is singular there): the least-squares step
         # never moves along that direction, nor along gamma when every length difference is 0
         step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
