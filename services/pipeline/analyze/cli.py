@@ -172,11 +172,12 @@ def check(
         list[str] | None, typer.Option("--base-url", help="base URL; repeat for several")
     ] = None,
 ) -> None:
-    """Each backend: health, served models, running/waiting from /metrics. Exit 1 if any is down."""
-    from analyze.check import check_backend, format_status
+    """Each backend: health, served models, running/waiting from /metrics, and behind a balancer each
+    instance (name, running, waiting, KV cache use). Exit 1 if any is down."""
+    from analyze.check import check_fleet, format_status
 
     settings = _settings(base_urls=base_url or None)
-    statuses = [check_backend(url, settings.api_key) for url in settings.resolved_base_urls()]
+    statuses = [check_fleet(url, settings.api_key) for url in settings.resolved_base_urls()]
     for status in statuses:
         typer.echo(format_status(status))
     if not all(s.healthy for s in statuses):
