@@ -202,3 +202,19 @@ def test_printed_paths_are_the_hosts_when_running_in_a_container(
     assert settings.shown_path(Path("/outputs/report.html")) == tmp_path / "stamp" / "report.html"
     assert settings.shown_path(Path("/data/tasks.jsonl")) == Path("/data/tasks.jsonl")  # not an output
     assert Settings(output_dir=Path("/o")).shown_path(Path("/o/x")) == Path("/o/x")
+
+
+def test_run_in_a_container_prints_only_host_paths(
+    tmp_path: Path, fake_judge: FakeJudgeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `make analyze` runs it: the job writes to its mount (here tmp/o) and names the host directory."""
+    host = tmp_path / "host-outputs" / "stamp"
+    monkeypatch.setenv("HOST_OUTPUT_DIR", str(host))
+    path = write_jsonl(tmp_path / "in.jsonl", [make_task(f"t{i}") for i in range(2)])
+    container = tmp_path / "o"
+    result = runner.invoke(app, ["run", str(path), "-o", str(container), "--base-url", fake_judge.base_url])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == f"   report_html: {host / 'report.html'}"
+    assert str(container) not in result.stdout
+    assert f"{host}" in result.stdout and (container / "report.html").exists()
