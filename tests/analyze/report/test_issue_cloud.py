@@ -3,10 +3,12 @@ from pathlib import Path
 
 from analyze.constants import ISSUE_TEXT_MAX_CHARS
 from analyze.report.issue_cloud import STOP_WORDS, keyword_weights, keywords, write_word_cloud
+from analyze.report.journal import read_journal
 from PIL import Image
 from wordcloud import STOPWORDS
 
 from .cjk_font import WQY, needs_cjk_font
+from .journal_factory import JournalDir, issue, request
 
 
 def idf(n: int, df: int) -> float:
@@ -32,13 +34,22 @@ def test_weights_are_tf_idf_over_the_issues() -> None:
     assert weights["recursion"] == idf(3, 1) > weights["empty"] / 2  # a rarer word weighs more per use
 
 
-def test_a_text_cut_at_its_bound_loses_its_last_fragment() -> None:
-    text = ("missing validation of negative numbers " * 20)[: ISSUE_TEXT_MAX_CHARS - 3] + "correctl"
-    assert len(text) >= ISSUE_TEXT_MAX_CHARS
-    weights = keyword_weights([text])
+def test_a_text_cut_at_its_bound_loses_its_last_fragment(journal: JournalDir) -> None:
+    """The reader flags a text as long as its bound: the request's `bounds.issue_text_chars` when the
+    journal records it, else ISSUE_TEXT_MAX_CHARS."""
+    bounded = request("b", 1.0) | {"bounds": {"issue_text_chars": 40}}
+    cut = "missing validation of negative n correctl"[:40]
+    journal.result("t1", [("a", 5)], issues=[issue("c1", "a", cut)], requests=[bounded])
+    old = ("unbounded recursion depth " * 20)[: ISSUE_TEXT_MAX_CHARS - 5] + "implementati"
+    journal.result("t2", [("a", 5)], issues=[issue("c1", "a", old[:ISSUE_TEXT_MAX_CHARS])])
+    journal.result("t3", [("a", 5)], issues=[issue("c1", "a", "the output is complete")])
+    texts = [(i.text, i.cut) for i in read_journal(journal.path).issues]
+    assert [flag for _text, flag in texts] == [True, True, False]
+    weights = keyword_weights(texts)
     assert "correctl" not in weights and "validation" in weights
-    assert "fragmen" not in keyword_weights([("misses a fragmen", True)])  # the verdict flagged it cut
-    assert "complete" in keyword_weights(["the output is complete"])  # not cut: last word kept
+    assert not any(word.startswith("implementat") for word in weights) and "recursion" in weights
+    assert "complete" in weights  # not cut: last word kept
+    assert "fragmen" not in keyword_weights([("misses a fragmen", True)])
 
 
 @needs_cjk_font

@@ -134,20 +134,25 @@ def test_kendall_tau() -> None:
 
 
 def test_attempt_figures_from_counts_and_from_attempt_logs(journal: JournalDir) -> None:
-    cut_then_ok = [
-        {"finish_reason": "length", "change": "max_tokens 2048 -> 3072"},
-        {"finish_reason": "stop", "change": "repair turn quoting the validation error"},
-    ]
+    """The attempt log of docs/journal-format.md: a cut, then a repair turn that gave the verdict."""
+    cut_then_repaired = [
+        {"attempt": 1, "outcome": "length", "finish_reason": "length", "changed": {}, "repair_turn": False},
+        {"attempt": 2, "outcome": "no_reply", "changed": {}, "repair_turn": False},  # HTTP 503: no reply
+        {"attempt": 3, "outcome": "ok", "finish_reason": "stop", "changed": {"repair_turn": [False, True]},
+         "repair_turn": True},
+    ]  # fmt: skip
+    logged = request("b1", 1.0, attempts=3) | {"attempt_log": cut_then_repaired, "ranking_repair": None}
+    rebuilt = request("b1", 1.0) | {"ranking_repair": {"reason": "A (4.5) above B (7.5)"}}
     journal.result("t0", [("a", 8), ("b", 4)], requests=[request("b1", 1.0, attempts=3)])
-    journal.result("t1", [("a", 8), ("b", 4)], requests=[request("b1", 1.0, attempts=cut_then_ok)])
-    journal.result("t2", [("a", 8), ("b", 4)], requests=[request("b1", 1.0)])
-    journal.result("t3", [("a", 8), ("b", 4)], requests=[request("b1", 1.0)])
+    journal.result("t1", [("a", 8), ("b", 4)], requests=[logged])
+    journal.result("t2", [("a", 8), ("b", 4)], requests=[rebuilt])
+    journal.result("t3", [("a", 8), ("b", 4)], requests=[request("b1", 1.0)], ranking_repaired=False)
     journal.failure("t4")  # 5 attempts, none logged: one more request that was retried
     figures = judge(journal)
     assert figures["requests"] == 5
-    assert figures["retry_rate"] == 3 / 5
-    assert figures["length_cut_rate"] == 1 / 2  # of the attempts the log details
-    assert figures["repair_rate"] == 1 / 4  # of the 4 verdicts
+    assert figures["retry_rate"] == 3 / 5  # t0, t1 and the failed one
+    assert figures["length_cut_rate"] == 1 / 2  # of the 2 logged attempts that got a reply
+    assert figures["repair_rate"] == 2 / 4  # t1's repair turn, t2's rebuilt ranking
     assert {"retries", "length_cuts", "repairs"} <= set(figures["warning_codes"])
 
 

@@ -3,7 +3,8 @@
 Tokens: jieba splits Chinese (and passes Latin words through); words are lower-cased. Dropped: the
 maintained stop-word lists (wordcloud.STOPWORDS for English, jieba.analyse's keyword extractor's), the
 few domain words of constants.WORDCLOUD_DOMAIN_STOPWORDS, numbers, one-character Chinese tokens, and a
-text's last token when the text was cut at its length bound (it may be half a word: "correctl").
+text's last token when the text reached its length bound (it may be half a word: "correctl"; the
+journal reader knows each task's bound).
 Weight of a word w over the N issue texts: sum over texts of tf(w, text) * (ln((1 + N) / (1 + df(w))) + 1),
 so a word in every issue counts less than one that marks a kind of flaw.
 """
@@ -22,7 +23,6 @@ import jieba
 import jieba.analyse
 from wordcloud import STOPWORDS, WordCloud
 
-from analyze.constants import ISSUE_TEXT_MAX_CHARS
 from analyze.report import constants as c
 
 jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" chatter is not for the report's user
@@ -33,11 +33,6 @@ STOP_WORDS = frozenset(
     | {w.lower() for w in jieba.analyse.TFIDF.STOP_WORDS}
     | c.WORDCLOUD_DOMAIN_STOPWORDS
 )
-
-
-def is_cut(text: str, bound: int = ISSUE_TEXT_MAX_CHARS) -> bool:
-    """A text as long as its schema bound was (very likely) cut there, mid-word."""
-    return len(text) >= bound
 
 
 def keywords(text: str, *, cut: bool = False) -> list[str]:
@@ -63,11 +58,11 @@ def _is_cjk(word: str) -> bool:
 
 def keyword_weights(texts: Iterable[str | tuple[str, bool]]) -> dict[str, float]:
     """TF-IDF weight of every keyword over the texts (each text one document); a text may come with its
-    "cut" flag from the verdict, else its length says whether it was cut."""
+    "cut" flag (the journal reader sets it when the text reached its schema bound)."""
     documents: list[Counter[str]] = []
     for item in itertools.islice(texts, c.WORDCLOUD_MAX_TEXTS):
         text, flagged = item if isinstance(item, tuple) else (item, False)
-        words = keywords(text, cut=flagged or is_cut(text))
+        words = keywords(text, cut=flagged)
         if words:
             documents.append(Counter(words))
     n = len(documents)

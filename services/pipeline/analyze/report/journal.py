@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyze.constants import ISSUE_TEXT_MAX_CHARS
 from analyze.report import constants as c
-from analyze.report.verdict_records import AttemptCounts, VerdictRecord, verdict_record
+from analyze.report.verdict_records import AttemptCounts, VerdictRecord, issue_text_bound, verdict_record
 
 
 class JournalError(ValueError):
@@ -44,7 +45,7 @@ class Issue:
     category: str
     severity: str
     text: str
-    cut: bool = False  # the verdict marks the text as cut at its length bound
+    cut: bool = False  # the text reached its length bound, so its last word may be cut in half
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,9 @@ def _add_result(journal: Journal, line: _Line) -> None:
     ]
     _check_ranks(line, candidates)
     model_of = {candidate.candidate_id: candidate.model for candidate in candidates}
+    bound = issue_text_bound(obj.get("requests") or [], ISSUE_TEXT_MAX_CHARS)
     issues = [
-        _issue(line, task_id, item, f"issues[{i}].", model_of)
+        _issue(line, task_id, item, f"issues[{i}].", model_of, bound)
         for i, item in enumerate(line.opt(obj, "issues", list, []))
     ]
     requests = [
@@ -229,18 +231,20 @@ def _check_ranks(line: _Line, candidates: list[Candidate]) -> None:
         raise JournalError(f"{line.where}: field 'candidates[].rank' is {ranks}, not a permutation of 1..N")
 
 
-def _issue(line: _Line, task_id: str, item: Any, path: str, model_of: dict[str, str]) -> Issue:
+def _issue(line: _Line, task_id: str, item: Any, path: str, model_of: dict[str, str], bound: int) -> Issue:
     if not isinstance(item, dict):
         raise JournalError(f"{line.where}: field '{path[:-1]}' is not an object")
     candidate_id = line.opt(item, "candidate_id", str)
+    text = line.opt(item, "text", str, "")
     return Issue(
         task_id=task_id,
         candidate_id=candidate_id,
         model=line.opt(item, "model", str) or model_of.get(candidate_id or ""),
         category=line.get(item, "category", str, path),
         severity=line.opt(item, "severity", str, ""),
-        text=line.opt(item, "text", str, ""),
-        cut=bool(item.get("cut") or item.get("text_cut")),
+        text=text,
+        # as long as its schema bound: cut there, maybe mid-word
+        cut=bool(item.get("cut")) or len(text) >= bound,
     )
 
 

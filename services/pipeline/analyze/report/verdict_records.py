@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 FINISH_LENGTH = "length"
+NO_REPLY = "no_reply"
 # Words an attempt's recorded change or reason uses for a repair (ranking fixed to the scores, repair turn).
 _REPAIR_WORDS = ("repair",)
 
@@ -58,13 +59,14 @@ class AttemptCounts:
             self.retried += count > 1
             if log:
                 self.detailed = True
-                self.attempts += len(log)
+                self.attempts += sum(_got_reply(attempt) for attempt in log)
                 self.length_cuts += sum(_was_cut(attempt) for attempt in log)
                 repaired = repaired or any(_is_repair(attempt) for attempt in log)
             elif request.get("finish_reason") is not None:
                 self.detailed = True
                 self.attempts += 1
                 self.length_cuts += request.get("finish_reason") == FINISH_LENGTH
+            repaired = repaired or request.get("ranking_repair") is not None
         return repaired
 
     def add_failure(self, record: dict[str, Any]) -> None:
@@ -81,7 +83,7 @@ class AttemptCounts:
 
 def attempt_log(request: dict[str, Any]) -> list[dict[str, Any]]:
     """The per-attempt entries of a request, under whichever name the journal used."""
-    for name in ("attempts", "attempt_log", "attempts_log", "history"):
+    for name in ("attempt_log", "attempts"):
         value = request.get(name)
         if isinstance(value, list):
             return [item for item in value if isinstance(item, dict)]
@@ -96,16 +98,32 @@ def _attempt_count(request: dict[str, Any], log: list[dict[str, Any]]) -> int:
 
 
 def _was_cut(attempt: dict[str, Any]) -> bool:
-    return attempt.get("finish_reason") == FINISH_LENGTH or bool(
-        attempt.get("length_cut") or attempt.get("cut")
-    )
+    return attempt.get("finish_reason") == FINISH_LENGTH or attempt.get("outcome") == FINISH_LENGTH
+
+
+def _got_reply(attempt: dict[str, Any]) -> bool:
+    """A transport failure (HTTP error, timeout) has no reply that could have been cut."""
+    return attempt.get("outcome") != NO_REPLY
 
 
 def _is_repair(attempt: dict[str, Any]) -> bool:
-    if attempt.get("repair") or attempt.get("repaired"):
+    """A repair turn (the previous reply and its error quoted back), under its name or as a change."""
+    if attempt.get("repair_turn") is True or attempt.get("repaired") is True:
         return True
-    words = " ".join(str(attempt.get(name) or "") for name in ("change", "changed", "kind", "action")).lower()
-    return any(word in words for word in _REPAIR_WORDS)
+    change = attempt.get("change")
+    return isinstance(change, str) and any(word in change.lower() for word in _REPAIR_WORDS)
+
+
+def issue_text_bound(requests: Sequence[Any], default: int) -> int:
+    """The tightest issue-text length any pass of the task asked for (`bounds.issue_text_chars`)."""
+    bounds = [
+        r["bounds"]["issue_text_chars"]
+        for r in requests
+        if isinstance(r, dict)
+        and isinstance(r.get("bounds"), dict)
+        and isinstance(r["bounds"].get("issue_text_chars"), int)
+    ]
+    return min(bounds, default=default)
 
 
 def verdict_record(
