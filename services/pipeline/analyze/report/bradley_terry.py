@@ -83,6 +83,9 @@ def _strongly_connected(beats: np.ndarray) -> bool:
     return bool(reach.all())
 
 
+_BOOTSTRAP_CHUNK = 50  # resamples whose draw counts are held at once (50 x tasks floats)
+
+
 def bootstrap_interval(
     outcomes: Outcomes,
     *,
@@ -98,10 +101,19 @@ def bootstrap_interval(
         return np.full(n, np.nan), np.full(n, np.nan)
     rng = np.random.default_rng(seed)
     n_tasks = int(outcomes.task.max()) + 1
+    # each task's (weighted) wins once, so a resample's win matrix is its draw counts times this
+    per_task = np.zeros((n_tasks, n * n))
+    weights = outcomes.pair_weights()
+    np.add.at(
+        per_task, (outcomes.task, outcomes.winner * n + outcomes.loser), 1.0 if weights is None else weights
+    )
     fits = np.empty((resamples, n))
-    for r in range(resamples):
-        drawn = rng.choice(tasks, size=tasks.size, replace=True)
-        weights = np.bincount(drawn, minlength=n_tasks).astype(float)
-        fits[r] = fit(outcomes.win_matrix(weights), prior)
+    for start in range(0, resamples, _BOOTSTRAP_CHUNK):
+        chunk = range(start, min(resamples, start + _BOOTSTRAP_CHUNK))
+        counts = np.stack(
+            [np.bincount(rng.choice(tasks, size=tasks.size, replace=True), minlength=n_tasks) for _ in chunk]
+        ).astype(float)
+        for r, wins in zip(chunk, (counts @ per_task).reshape(len(chunk), n, n), strict=True):
+            fits[r] = fit(wins, prior)
     tail = (1 - confidence) / 2 * 100
     return np.percentile(fits, tail, axis=0), np.percentile(fits, 100 - tail, axis=0)

@@ -36,11 +36,12 @@ def judge_figures(
     passes = [p for verdict in journal.verdicts for p in verdict.passes if len(p.ranking) >= 2]
     figures: dict[str, Any] = {"verdicts": len(journal.verdicts), "passes": len(passes)}
     figures |= position_figures(passes)
-    figures["constant_score_rate"] = constant_score_rate(journal.candidates)
+    groups = list(by_task(journal.candidates).values())  # one task's candidates each, grouped once
+    figures["constant_score_rate"] = constant_score_rate(groups)
     figures |= attempt_figures(journal)
     figures |= swap_figures(journal)
-    figures |= truth_figures(journal.candidates, resamples, seed)
-    figures["length_score_corr"] = length_score_corr(journal.candidates)
+    figures |= truth_figures(groups, resamples, seed)
+    figures["length_score_corr"] = length_score_corr(groups)
     figures["length_coefficient"] = length_coefficient
     return figures
 
@@ -87,21 +88,24 @@ def pearson(x: Sequence[float], y: Sequence[float]) -> float | None:
 # --- scores and length ----------------------------------------------------------------------------
 
 
-def constant_score_rate(candidates: Sequence[Candidate]) -> float | None:
+def constant_score_rate(groups: Sequence[Sequence[Candidate]]) -> float | None:
     """Share of verdicts (tasks with N >= 2) in which every candidate got the same overall score."""
-    groups = [g for g in by_task(candidates).values() if len(g) >= 2]
-    scored = [[x.scores[c.OVERALL] for x in g] for g in groups if all(c.OVERALL in x.scores for x in g)]
+    scored = [
+        [x.scores[c.OVERALL] for x in g]
+        for g in groups
+        if len(g) >= 2 and all(c.OVERALL in x.scores for x in g)
+    ]
     if not scored:
         return None
     return sum(len(set(values)) == 1 for values in scored) / len(scored)
 
 
-def length_score_corr(candidates: Sequence[Candidate]) -> float | None:
+def length_score_corr(groups: Sequence[Sequence[Candidate]]) -> float | None:
     """Pearson's r of overall score and code length, both centred within their task (so tasks that are
     long and hard, or short and easy, do not make a correlation of their own)."""
     scores: list[float] = []
     lengths: list[float] = []
-    for group in by_task(candidates).values():
+    for group in groups:
         known = [x for x in group if x.code_chars is not None and c.OVERALL in x.scores]
         if len(known) < 2:
             continue
@@ -161,16 +165,18 @@ def task_bootstrap_interval(
 
 
 def truth_figures(
-    candidates: Sequence[Candidate], resamples: int = c.BOOTSTRAP_RESAMPLES, seed: int = c.BOOTSTRAP_SEED
+    groups: Sequence[Sequence[Candidate]],
+    resamples: int = c.BOOTSTRAP_RESAMPLES,
+    seed: int = c.BOOTSTRAP_SEED,
 ) -> dict[str, Any]:
     """Pairs of one passed and one failed candidate of a task: is the passed one ranked better?
     Tasks with every candidate labelled and both outcomes present: did the rank-1 candidate pass?"""
-    labelled = [x for x in candidates if x.passed is not None]
+    labelled = sum(x.passed is not None for group in groups for x in group)
     task_correct: list[int] = []
     task_pairs: list[int] = []
     top1_tasks = top1_passed = 0
     chance_sum = 0.0
-    for group in by_task(candidates).values():
+    for group in groups:
         passed = [x for x in group if x.passed is True]
         failed = [x for x in group if x.passed is False]
         if passed and failed:
@@ -183,7 +189,7 @@ def truth_figures(
     pairs, correct = sum(task_pairs), sum(task_correct)
     interval = task_bootstrap_interval(task_correct, task_pairs, resamples, seed)
     return {
-        "truth_labelled_candidates": len(labelled),
+        "truth_labelled_candidates": labelled,
         "truth_pairs": pairs,
         "truth_pair_tasks": len(task_pairs),
         "truth_pairwise_accuracy": correct / pairs if pairs else None,
