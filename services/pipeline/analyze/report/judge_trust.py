@@ -155,10 +155,11 @@ def task_bootstrap_interval(
     if not pairs or resamples <= 0:
         return None
     rng = np.random.default_rng(seed)
-    drawn = rng.integers(0, len(pairs), size=(resamples, len(pairs)))
-    shares = np.asarray(correct, dtype=float)[drawn].sum(axis=1) / np.asarray(pairs, dtype=float)[drawn].sum(
-        axis=1
-    )
+    hits, totals = np.asarray(correct, dtype=float), np.asarray(pairs, dtype=float)
+    shares = np.empty(resamples)
+    for r in range(resamples):  # one draw at a time: memory stays O(tasks) at 1M tasks
+        drawn = rng.integers(0, len(pairs), size=len(pairs))
+        shares[r] = hits[drawn].sum() / totals[drawn].sum()
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(shares, [tail, 100 - tail])
     return float(low), float(high)
