@@ -32,6 +32,9 @@ def test_random_judge_on_the_labelled_sample_is_reported_as_no_better_than_chanc
     out = tmp_path / "out"
     judge = json.loads((out / "summary.json").read_text(encoding="utf-8"))["judge"]
     assert judge["truth_labelled_candidates"] == 60  # every label of the sample reached the journal
+    assert (
+        judge["length_score_corr"] is not None and judge["length_coefficient"] is not None
+    )  # code_chars too
     assert judge["truth_pairs"] >= 30 and judge["truth_top1_tasks"] >= 15
     low, high = judge["truth_pairwise_ci_low"], judge["truth_pairwise_ci_high"]
     assert low <= 0.5  # random verdicts: the interval reaches chance
