@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from analyze.report import constants as c
+from analyze.report.judge_trust import Finding
 
 LANGUAGES = ("zh", "en")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
@@ -441,5 +442,5 @@ class Texts:
     def dimension(self, name: str) -> str:
         return self.term("dim", name)
 
-    def finding(self, finding: Any) -> str:
+    def finding(self, finding: Finding) -> str:
         return self(f"finding_{finding.code}", **finding.values)

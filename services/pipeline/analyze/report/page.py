@@ -16,7 +16,7 @@ import pandas as pd
 from analyze.report import constants as c
 from analyze.report.analysis import Analysis
 from analyze.report.i18n import Texts
-from analyze.report.tables import issues_frame, scores_frame
+from analyze.report.tables import SCORE_KEYS, issues_frame, scores_frame
 from analyze.report.trust_section import trust_section
 
 _CHARTS = ("chart_ranking", "chart_win_rates", "chart_scores_by_model", "chart_dimensions", "chart_backends")
@@ -282,9 +282,7 @@ def _scores(analysis: Analysis) -> str:
     return f"<h2>{html.escape(t('scores'))}</h2>{note}{table(headers, rows)}"
 
 
-_SCORE_COLUMNS = (
-    "task_id", "candidate_id", "model", "label", "position", "truncated", "code_chars", "passed", "rank"
-)  # fmt: skip
+_SCORE_COLUMNS = (*SCORE_KEYS, "rank")  # translated as scores.csv's own columns, the rest as dimensions
 
 
 def _definitions(bradley_terry: dict[str, Any], t: Texts) -> str:

@@ -11,11 +11,11 @@ from analyze.report import aggregate
 from analyze.report import constants as c
 from analyze.report.analysis import Analysis
 
-_SCORE_KEYS = ["task_id", "candidate_id", "model", "label", "position", "truncated", "code_chars", "passed"]
+SCORE_KEYS = ["task_id", "candidate_id", "model", "label", "position", "truncated", "code_chars", "passed"]
 
 
 def scores_frame(analysis: Analysis) -> pd.DataFrame:
-    columns = [*_SCORE_KEYS, *analysis.dimensions, "rank"]
+    columns = [*SCORE_KEYS, *analysis.dimensions, "rank"]
     rows = (
         [
             candidate.task_id,
