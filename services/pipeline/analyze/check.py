@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from analyze.adaptive_limit import AdaptiveSettings, MetricsWatch
+from analyze.prometheus import MetricsPageError, first_of, metric_totals
+from analyze.urls import server_root
 
 METRIC_RUNNING = "vllm:num_requests_running"
 METRIC_WAITING = "vllm:num_requests_waiting"
@@ -42,29 +44,6 @@ class BackendStatus:
     instances: list[InstanceStatus] = field(default_factory=list)
 
 
-def server_root(base_url: str) -> str:
-    """`http://host:port/v1` -> `http://host:port` (where vLLM serves /health and /metrics)."""
-    root = base_url.rstrip("/")
-    return root.removesuffix("/v1")
-
-
-def parse_metric_sum(text: str, name: str) -> float | None:
-    """Sum a gauge over all its label sets in Prometheus text format; None when absent."""
-    total: float | None = None
-    for line in text.splitlines():
-        if not line.startswith(name) or line.startswith("#"):
-            continue
-        rest = line[len(name) :]
-        if rest[:1] not in ("{", " "):
-            continue  # another metric sharing the prefix
-        try:
-            value = float(line.rsplit(None, 1)[-1])
-        except ValueError:
-            continue
-        total = (total or 0.0) + value
-    return total
-
-
 def check_backend(base_url: str, api_key: str, timeout_s: float = 5.0) -> BackendStatus:
     status = BackendStatus(base_url)
     root = server_root(base_url)
@@ -78,8 +57,11 @@ def check_backend(base_url: str, api_key: str, timeout_s: float = 5.0) -> Backen
             status.models = [m["id"] for m in models.json().get("data", [])]
             metrics = http.get(f"{root}/metrics")
             if metrics.status_code == 200:
-                status.running = parse_metric_sum(metrics.text, METRIC_RUNNING)
-                status.waiting = parse_metric_sum(metrics.text, METRIC_WAITING)
+                totals = metric_totals(metrics.text)
+                status.running = totals.get(METRIC_RUNNING)
+                status.waiting = totals.get(METRIC_WAITING)
+    except MetricsPageError as exc:  # the instance is up; only its load is unknown
+        status.error = f"/metrics: {exc}"
     except (httpx.HTTPError, ValueError, KeyError) as exc:
         status.healthy = False
         status.error = f"{type(exc).__name__}: {exc}"
@@ -87,7 +69,10 @@ def check_backend(base_url: str, api_key: str, timeout_s: float = 5.0) -> Backen
 
 
 def kv_usage(page: str) -> float | None:
-    return next((v for name in METRIC_KV_USAGE if (v := parse_metric_sum(page, name)) is not None), None)
+    try:
+        return first_of(metric_totals(page), METRIC_KV_USAGE)
+    except MetricsPageError:
+        return None
 
 
 async def discover_instances(base_url: str, api_key: str, timeout_s: float = 5.0) -> list[InstanceStatus]:

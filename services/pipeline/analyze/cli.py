@@ -20,6 +20,9 @@ app = typer.Typer(
 EXIT_INTERRUPTED = 130
 # Some tasks ended without a verdict: scripts (make analyze, CI) must not take the run for a success.
 EXIT_SOME_FAILED = 1
+# The run could not go on, whatever the task: the fleet never came up, it refuses every request alike
+# (key, model, URL), or the journal cannot be written. Nothing retries it; a setting must change.
+EXIT_STOPPED = 2
 
 
 def _concurrency(value: str | None) -> str | None:
@@ -73,10 +76,19 @@ def run(
     lang: Annotated[
         str | None, typer.Option(help="language of the console and the report: zh or en (ANALYZE_LANG)")
     ] = None,
+    wait_ready: Annotated[
+        float | None,
+        typer.Option(
+            "--wait-ready",
+            metavar="SECONDS",
+            help="wait up to this long for a backend to list the judge model (default 1800; 0: no wait)",
+        ),
+    ] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
 ) -> None:
     """Judge every task; rerun on the same OUTPUT_DIR to resume (finished tasks are skipped)."""
     from analyze.pipeline import NoModelError, execute_pipeline
+    from analyze.readiness import FleetNotReadyError, NotServedError
 
     settings = _settings(
         input_jsonl=input_jsonl,
@@ -92,17 +104,24 @@ def run(
         max_input_tokens=max_input_tokens,
         prompts_dir=prompts_dir,
         lang=lang,
+        wait_ready_s=wait_ready,
     )
     if not input_jsonl.is_file():
         typer.echo(f"error: cannot read {input_jsonl}", err=True)
         raise typer.Exit(2)
     try:
         outcome = execute_pipeline(settings, report=report)
+    except (FleetNotReadyError, NotServedError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_STOPPED) from exc
     except (NoModelError, RuntimeError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     for name, path in outcome.paths.items():
         typer.echo(f"   {name}: {settings.shown_path(path)}")
+    if outcome.stats.stopped is not None:
+        typer.echo(f"error: run stopped: {outcome.stats.stopped}", err=True)
+        raise typer.Exit(EXIT_STOPPED)
     if outcome.stats.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if outcome.stats.failed:

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from analyze.chat_transport import ChatTransport, encode_body
-from analyze.concurrency import Limiter, OutcomeKind, RequestOutcome
+from analyze.concurrency import Limiter, OutcomeKind, RequestOutcome, permit
 from analyze.constants import ORDER_FORWARD, ORDER_REVERSED, SCORE_KEYS, SERVED_BY_HEADERS
 from analyze.multi_vllm import BackendPool
 from analyze.prompt import JudgePrompt, build_prompt
-from analyze.retry import Backoff, classify_error
+from analyze.readiness import FleetNotReadyError, Readiness
+from analyze.retry import Backoff, ErrorClass, classify_error
 from analyze.settings import Settings
 from analyze.tasks import Task
 from analyze.verdict import Verdict, VerdictError, parse_verdict, response_format
@@ -59,17 +60,28 @@ class Reply:
 
 
 class JudgeFailure(Exception):
-    def __init__(self, kind: str, reason: str, attempts: int) -> None:
+    def __init__(self, kind: str, reason: str, attempts: int, refused: ErrorClass | None = None) -> None:
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
         self.attempts = attempts
+        self.refused = refused  # set when the server refuses every request alike (analyze.fail_fast)
+
+
+class CallFailed(Exception):
+    """A request that got no answer, with the instance it was sent to."""
+
+    def __init__(self, cause: BaseException, base_url: str | None) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.base_url = base_url
 
 
 @dataclass(frozen=True)
 class TaskResult:
     ok: bool
     record: dict[str, Any]
+    refused: ErrorClass | None = None  # the answer that failed it, when it refuses every request alike
 
 
 def served_by(headers: Any, base_url: str) -> str:
@@ -81,11 +93,19 @@ def served_by(headers: Any, base_url: str) -> str:
 
 
 class TaskJudge:
-    def __init__(self, pool: BackendPool, limiter: Limiter, config: JudgeConfig, run_id: str) -> None:
+    def __init__(
+        self,
+        pool: BackendPool,
+        limiter: Limiter,
+        config: JudgeConfig,
+        run_id: str,
+        readiness: Readiness | None = None,
+    ) -> None:
         self.pool = pool
         self.limiter = limiter
         self.config = config
         self.run_id = run_id
+        self.readiness = readiness  # None: a 502/503 counts like any failed attempt
         self.transport = ChatTransport(timeout_s=config.timeout_s)
 
     def request_body(self, prompt: JudgePrompt) -> bytes:
@@ -101,9 +121,15 @@ class TaskJudge:
         return encode_body(body)
 
     async def _call(self, body: bytes) -> Reply:
+        """One request on one backend lease (given back by its context manager, whatever fails)."""
         started = time.monotonic()
-        with self.pool.lease() as backend:
-            reply = await self.transport.complete(backend.base_url, backend.api_key, body)
+        base_url = None
+        try:
+            with self.pool.lease() as backend:
+                base_url = backend.base_url
+                reply = await self.transport.complete(backend.base_url, backend.api_key, body)
+        except Exception as exc:
+            raise CallFailed(exc, base_url) from exc
         return Reply(
             text=reply.text,
             backend=served_by(reply.headers, backend.base_url),
@@ -113,34 +139,49 @@ class TaskJudge:
             finish_reason=reply.finish_reason,
         )
 
+    async def _send(self, body: bytes) -> Reply:
+        """One attempt under one limiter permit: the one place it is taken and given back."""
+        async with permit(self.limiter) as held:
+            started = time.monotonic()
+            try:
+                reply = await self._call(body)
+            except CallFailed as failed:
+                outcome = classify_error(failed.cause).outcome
+                held.outcome = RequestOutcome(outcome, time.monotonic() - started, None)
+                raise
+            held.outcome = RequestOutcome(OutcomeKind.OK, reply.latency_s, reply.backend)
+            return reply
+
+    async def _waited_for_fleet(self, error: ErrorClass, base_url: str | None) -> bool:
+        if self.readiness is None or base_url is None or not error.maybe_not_up:
+            return False
+        return await self.readiness.wait_out(base_url)
+
     async def aclose(self) -> None:
         await self.transport.aclose()
 
-    async def _request(self, prompt: JudgePrompt, holds_permit: bool) -> tuple[Verdict, dict[str, Any]]:
+    async def _request(self, prompt: JudgePrompt) -> tuple[Verdict, dict[str, Any]]:
         """One verdict for one order: transport retries with backoff, then verdict-validation retries."""
         attempts = transport_failures = verdict_failures = 0
         body = self.request_body(prompt)
         while True:
             attempts += 1
-            if not holds_permit:
-                await self.limiter.acquire()
-            holds_permit = False
-            started = time.monotonic()
             try:
-                reply = await self._call(body)
-            except Exception as exc:
-                error = classify_error(exc)
-                self.limiter.release(RequestOutcome(error.outcome, time.monotonic() - started, None))
+                reply = await self._send(body)
+            except CallFailed as failed:
+                error = classify_error(failed.cause)
                 if not error.retryable:
-                    raise JudgeFailure(error.kind, error.reason, attempts) from exc
+                    refused = error if error.refuses_every_request else None
+                    raise JudgeFailure(error.kind, error.reason, attempts, refused) from failed.cause
+                if await self._waited_for_fleet(error, failed.base_url):
+                    continue  # that instance was not up yet: waited for the fleet, not counted
                 transport_failures += 1
                 if transport_failures > self.config.max_retries:
                     raise JudgeFailure(
                         error.kind, f"{error.reason} after {attempts} attempts", attempts
-                    ) from exc
+                    ) from failed.cause
                 await asyncio.sleep(self.config.backoff.delay(transport_failures, error.retry_after_s))
                 continue
-            self.limiter.release(RequestOutcome(OutcomeKind.OK, reply.latency_s, reply.backend))
             try:
                 verdict = parse_verdict(reply.text, prompt.labels)
             except VerdictError as exc:
@@ -170,24 +211,25 @@ class TaskJudge:
             prompts_dir=self.config.prompts_dir,
         )
 
-    async def judge(self, task: Task, *, holds_permit: bool = False) -> TaskResult:
+    async def judge(self, task: Task) -> TaskResult:
         started_at = time.time()
         requests: list[dict[str, Any]] = []
         try:
             forward = self._prompt(task, ORDER_FORWARD)
-            verdict, log = await self._request(forward, holds_permit)
+            verdict, log = await self._request(forward)
             requests.append(log)
             runs = [(forward, verdict)]
             if self.config.swap:
                 reversed_prompt = self._prompt(task, ORDER_REVERSED)
-                reversed_verdict, log = await self._request(reversed_prompt, False)
+                reversed_verdict, log = await self._request(reversed_prompt)
                 requests.append(log)
                 runs.append((reversed_prompt, reversed_verdict))
         except JudgeFailure as failure:
-            return TaskResult(
-                False, self._failure(task, failure.kind, failure.reason, failure.attempts, requests)
-            )
-        except Exception as exc:  # a bug or an unexpected reply shape must not stop the run
+            record = self._failure(task, failure.kind, failure.reason, failure.attempts, requests)
+            return TaskResult(False, record, failure.refused)
+        except FleetNotReadyError:
+            raise  # not this task's fault: the run stops (analyze.runner)
+        except Exception as exc:  # a bug, a prompt that cannot be built, an odd reply: not the run's end
             return TaskResult(
                 False, self._failure(task, "error", f"{type(exc).__name__}: {exc}", 0, requests)
             )

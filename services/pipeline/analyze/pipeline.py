@@ -19,6 +19,7 @@ from analyze.constants import FAILURES_FILE, REJECTS_FILE, RESULTS_FILE, RUNS_FI
 from analyze.judge import JudgeConfig
 from analyze.multi_vllm import BackendPool, pool_from_client
 from analyze.progress import Console
+from analyze.readiness import Readiness
 from analyze.retry import Backoff
 from analyze.runner import Run, RunStats
 from analyze.settings import Settings
@@ -84,24 +85,42 @@ def build_task_slots(settings: Settings, limiter: Limiter) -> TaskSlots:
     return TaskSlots(bound, recheck_s=settings.task_slots_recheck_s)
 
 
-async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> RunStats:
-    model = settings.model or await served_model(pool)
-    limiter = build_limiter(settings, pool.base_urls)
-    run = Run(
-        input_path=settings.input_jsonl,
-        output_dir=settings.output_dir,
-        pool=pool,
-        limiter=limiter,
-        config=judge_config(settings, model),
-        console=console,
-        limit=settings.limit,
-        queue_size=settings.queue_size,
-        slots=build_task_slots(settings, limiter),
+def build_readiness(settings: Settings, pool: BackendPool, console: Console) -> Readiness:
+    return Readiness(
+        pool,
+        settings.model,
+        console,
+        wait_s=settings.wait_ready_s,
+        poll_s=settings.ready_poll_s,
+        probe_timeout_s=settings.ready_probe_timeout_s,
+        progress_s=settings.progress_interval_s,
     )
-    try:
-        return await run.execute()
-    finally:
-        await close_limiter(limiter)
+
+
+async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> RunStats:
+    async with build_readiness(settings, pool, console).watching() as readiness:
+        if readiness.enabled:
+            model = await readiness.wait_first() or await served_model(pool)
+        else:
+            model = settings.model or await served_model(pool)
+        limiter = build_limiter(settings, pool.base_urls)
+        run = Run(
+            input_path=settings.input_jsonl,
+            output_dir=settings.output_dir,
+            pool=pool,
+            limiter=limiter,
+            config=judge_config(settings, model),
+            console=console,
+            limit=settings.limit,
+            queue_size=settings.queue_size,
+            slots=build_task_slots(settings, limiter),
+            readiness=readiness if readiness.enabled else None,
+            fail_fast_after=settings.fail_fast_after,
+        )
+        try:
+            return await run.execute()
+        finally:
+            await close_limiter(limiter)
 
 
 def load_build_report() -> Callable[..., dict[str, Path]] | None:
@@ -156,6 +175,9 @@ def execute_pipeline(
     announce_backends(console, pool)
     stats = asyncio.run(judge_all(settings, pool, console))
     paths = journal_paths(settings.output_dir)
+    if stats.stopped is not None:
+        console.say("stopped", command=resume_command(settings))
+        return PipelineOutcome(stats, paths)
     if stats.interrupted:
         console.say("interrupted", command=resume_command(settings))
         return PipelineOutcome(stats, paths)

@@ -1,4 +1,3 @@
-import os
 import re
 import shutil
 import subprocess
@@ -9,6 +8,8 @@ import pytest
 from analyze.report import build_report
 from PIL import Image, ImageStat
 
+from tests.prereq import requires
+
 from .cjk_font import WQY, needs_cjk_font
 from .journal_factory import JournalDir, issue, request
 
@@ -16,11 +17,8 @@ from .journal_factory import JournalDir, issue, request
 LABELS = re.compile(r"<(h1|h2|h3|th|figcaption|strong|dt|title)[^>]*>(.*?)</\1>", re.S)
 
 CHROMIUM = Path("/usr/bin/chromium")
-# Under CI a missing browser fails the test instead of skipping it.
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists() and os.environ.get("CI") != "true",
-    reason="/usr/bin/chromium missing: apt-get install chromium",
-)
+# Under CI a missing browser fails the test instead of skipping it (tests/prereq.py).
+needs_chromium = requires(CHROMIUM.exists(), str(CHROMIUM), "apt-get install chromium")
 EXTERNAL = re.compile(
     r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I
 )
