@@ -98,7 +98,8 @@ analyze: stack-check ## run the job on the running fleet: INPUT=data/tasks.jsonl
 	@test -f "$(INPUT)" || { echo "make analyze: INPUT=$(INPUT) is not a file" >&2; exit 2; }
 	@mkdir -p "$(OUTPUT)"
 	DATA_DIR="$(abspath $(dir $(INPUT)))" INPUT_FILE="$(notdir $(INPUT))" OUTPUT_DIR="$(abspath $(OUTPUT))" \
-	  HOST_UID=$$(id -u) HOST_GID=$$(id -g) $(COMPOSE) --profile job run --rm pipeline
+	  HOST_OUTPUT_DIR="$(abspath $(OUTPUT))" HOST_UID=$$(id -u) HOST_GID=$$(id -g) \
+	  $(COMPOSE) --profile job run --rm pipeline
 	@echo "report: $(abspath $(OUTPUT))/report.html"
 
 demo: prereqs-demo ## offline: build images, fleet on the simulator (STACK=cpu: vLLM on CPU), analyze data/, show report

@@ -2,12 +2,19 @@
 
 The candidates are real code of deliberately varied quality (correct and clean, buggy, slow, unsafe),
 problems are in Chinese and English, and candidate models come from a few made-up families.
-Run: python data/make_tasks.py  (rewrites data/tasks.jsonl next to this script)
+Python tasks with unit tests in UNIT_TESTS get ground truth: each candidate is run against its task's
+tests in a fresh interpreter (TEST_TIMEOUT_S each; a hang or a crash fails) and labelled
+`"passed": true|false`. A candidate whose test could not run here (a module this Python lacks) stays
+unlabelled, as do the tasks without tests. The report checks the judge against these labels.
+Run: python data/make_tasks.py  (rewrites data/tasks.jsonl next to this script; about a minute)
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 AURORA, AURORA_XL = "aurora-7b-instruct", "aurora-70b-instruct"
@@ -1805,12 +1812,224 @@ def open_user_file(base, name):
 )
 
 
+# The tests say what the problem statement asks, including its stated sizes ("n up to 10^5"): a candidate
+# too slow or too deep for them fails, as it would in production.
+UNIT_TESTS: dict[str, str] = {
+    "py-two-sum": """
+def pair(r):
+    return tuple(r) if r else None
+assert pair(two_sum([2, 7, 11, 15], 9)) == (0, 1)
+assert pair(two_sum([3, 2, 4], 6)) == (1, 2)
+assert pair(two_sum([3, 3], 6)) == (0, 1)
+assert pair(two_sum([1, 2], 7)) is None
+""",
+    "py-fib": """
+a, b = 0, 1
+for _ in range(100_000):
+    a, b = b, a + b
+assert [fib(n) for n in range(11)] == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55]
+assert fib(100_000) == a
+""",
+    "py-palindrome": """
+assert is_palindrome("A man, a plan, a canal: Panama") is True
+assert is_palindrome("No 'x' in Nixon") is True
+assert is_palindrome("race a car") is False
+assert is_palindrome("0P") is False
+assert is_palindrome("") is True
+""",
+    "py-calc": """
+assert calculate("2*(3+4)-5/5") == 13.0
+assert calculate("-(2+3)*2") == -10
+try:
+    calculate("__import__('os').getcwd()")
+except Exception:
+    pass
+else:
+    raise AssertionError("evaluated a non-arithmetic expression")
+""",
+    "py-read-config": """
+import json, os
+with open("config.json", "w") as f:
+    json.dump({"a": 1, "nested": {"b": [1, 2]}}, f)
+assert load_config("config.json") == {"a": 1, "nested": {"b": [1, 2]}}
+assert load_config(os.path.join("missing", "none.json")) == {}
+""",
+    "py-dedupe": """
+assert dedupe([3, 1, 3, 2, 1]) == [3, 1, 2]
+assert dedupe(["b", "a", "b"]) == ["b", "a"]
+assert dedupe([]) == []
+""",
+    "py-binary-search": """
+a = [1, 3, 5, 7, 9, 11]
+assert [binary_search(a, x) for x in a] == [0, 1, 2, 3, 4, 5]
+assert binary_search(a, 4) == -1 and binary_search(a, 0) == -1 and binary_search(a, 12) == -1
+assert binary_search([], 1) == -1
+""",
+    "py-merge-intervals": """
+assert merge([[1, 3], [2, 6], [8, 10], [15, 18]]) == [[1, 6], [8, 10], [15, 18]]
+assert merge([[1, 4], [2, 3]]) == [[1, 4]]
+assert merge([[8, 10], [1, 3]]) == [[1, 3], [8, 10]]
+assert merge([[1, 4], [4, 5]]) == [[1, 5]]
+""",
+    "py-lru": """
+cache = LRUCache(2)
+cache.put(1, 1); cache.put(2, 2)
+assert cache.get(1) == 1
+cache.put(3, 3)
+assert cache.get(2) == -1
+cache.put(4, 4)
+assert cache.get(1) == -1 and cache.get(3) == 3 and cache.get(4) == 4
+big = LRUCache(100_000)  # O(1) operations: 300k of them take well under the time limit
+for i in range(200_000):
+    big.put(i, i)
+assert all(big.get(i) == i for i in range(150_000, 200_000))
+""",
+    "py-flatten": """
+assert list(flatten([1, [2, [3, [4]], 5]])) == [1, 2, 3, 4, 5]
+assert list(flatten([[], [1, []]])) == [1]
+deep = current = []
+for _ in range(5_000):
+    child = []
+    current.append(child)
+    current = child
+current.append(7)
+assert list(flatten(deep)) == [7]
+""",
+    "py-primes": """
+assert primes_below(30) == [2, 3, 5, 7, 11, 13, 17, 19, 23, 29]
+assert primes_below(2) == []
+assert len(primes_below(1_000_000)) == 78_498
+""",
+    "py-matrix": """
+assert matmul([[1, 2], [3, 4]], [[5, 6], [7, 8]]) == [[19, 22], [43, 50]]
+assert matmul([[1, 2, 3]], [[1], [2], [3]]) == [[14]]
+try:
+    matmul([[1, 2]], [[1, 2]])
+except Exception:
+    pass
+else:
+    raise AssertionError("no error for a dimension mismatch")
+""",
+    "py-parse-date": """
+from datetime import date
+assert parse_date("2024-03-15") == date(2024, 3, 15)
+assert parse_date("2024-02-30") is None
+assert parse_date("hello") is None
+""",
+    "py-anagram-groups": """
+groups = group_anagrams(["eat", "tea", "tan", "ate", "nat", "bat"])
+assert sorted(sorted(g) for g in groups) == [["ate", "eat", "tea"], ["bat"], ["nat", "tan"]]
+assert group_anagrams([]) == []
+""",
+    "py-validate-email": """
+assert is_valid_email("john.doe@example.com") is True
+assert is_valid_email("a@b.co") is True
+assert not is_valid_email("a@b")
+assert not is_valid_email("a.b@c")
+assert not is_valid_email("a@@b.com")
+""",
+    "py-chunked": """
+import itertools
+assert [list(c) for c in chunked(range(7), 3)] == [[0, 1, 2], [3, 4, 5], [6]]
+assert list(next(iter(chunked(itertools.count(), 2)))) == [0, 1]  # lazy: the input may be endless
+""",
+    "py-tree-depth": """
+class Node:
+    def __init__(self, left=None, right=None):
+        self.left, self.right = left, right
+assert max_depth(None) == 0
+assert max_depth(Node(Node(Node()), Node())) == 3
+root = None
+for _ in range(1_000_000):
+    root = Node(left=root)
+assert max_depth(root) == 1_000_000
+""",
+    "py-moving-average": """
+result = moving_average([1, 2, 3, 4, 5], 2)
+assert len(result) == 4 and all(abs(x - y) < 1e-9 for x, y in zip(result, [1.5, 2.5, 3.5, 4.5]))
+for bad in (0, -1, 6):
+    try:
+        moving_average([1, 2, 3, 4, 5], bad)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError(f"k={bad} accepted")
+big = moving_average([float(i % 100) for i in range(1_000_000)], 1000)
+assert len(big) == 999_001
+""",
+    "py-safe-path": """
+import os
+os.makedirs("base/sub"); os.makedirs("base2")
+with open("base/sub/a.txt", "wb") as f:
+    f.write(b"hello")
+with open("base2/secret", "wb") as f:
+    f.write(b"secret")
+os.symlink(os.path.abspath("base2/secret"), "base/link")
+assert open_user_file("base", "sub/a.txt") == b"hello"
+for name in ("../base2/secret", os.path.abspath("base2/secret"), "link"):
+    try:
+        data = open_user_file("base", name)
+    except Exception:
+        continue
+    raise AssertionError(f"{name!r} escaped the base directory ({data!r})")
+""",
+}
+TEST_TIMEOUT_S = 10
+# Runs a candidate and then its tests in one namespace; exit 3 = the test could not run here.
+_HARNESS = """
+import sys
+namespace = {"__name__": "candidate"}
+try:
+    exec(compile(open(sys.argv[1], encoding="utf-8").read(), "candidate.py", "exec"), namespace)
+    exec(compile(open(sys.argv[2], encoding="utf-8").read(), "tests.py", "exec"), namespace)
+except ImportError:
+    sys.exit(3)
+"""
+_CANNOT_RUN = 3
+
+
+def passes_tests(code: str, tests: str) -> bool | None:
+    """True/False: the candidate passed/failed its tests; None: they could not run on this machine."""
+    with tempfile.TemporaryDirectory() as work:
+        Path(work, "candidate.py").write_text(code, encoding="utf-8")
+        Path(work, "tests.py").write_text(tests, encoding="utf-8")
+        try:
+            done = subprocess.run(
+                [sys.executable, "-I", "-c", _HARNESS, "candidate.py", "tests.py"],
+                cwd=work,
+                capture_output=True,
+                timeout=TEST_TIMEOUT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return False
+    if done.returncode == _CANNOT_RUN:
+        return None
+    return done.returncode == 0
+
+
+def label(records: list[dict]) -> None:
+    """Set `passed` on every candidate of a task with unit tests (run, never guessed)."""
+    for record in records:
+        tests = UNIT_TESTS.get(record["task_id"])
+        if tests is None:
+            continue
+        for candidate in record["candidates"]:
+            candidate["passed"] = passes_tests(candidate["code"], tests)
+            print(f"  {record['task_id']} {candidate['id']}: passed={candidate['passed']}")
+
+
 def main() -> None:
+    unknown = set(UNIT_TESTS) - {record["task_id"] for record in TASKS}
+    if unknown:
+        raise SystemExit(f"UNIT_TESTS names tasks that do not exist: {sorted(unknown)}")
+    label(TASKS)
     out = Path(__file__).with_name("tasks.jsonl")
     with open(out, "w", encoding="utf-8") as handle:
         for record in TASKS:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"wrote {len(TASKS)} tasks to {out}")
+    labelled = sum(c.get("passed") is not None for r in TASKS for c in r["candidates"])
+    print(f"wrote {len(TASKS)} tasks to {out} ({labelled} candidates labelled by their unit tests)")
 
 
 if __name__ == "__main__":

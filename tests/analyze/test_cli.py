@@ -177,6 +177,59 @@ def test_font_path_setting_reaches_the_report(tmp_path: Path) -> None:
     from analyze.settings import Settings
 
     console = Console("en")
-    assert report_options(Settings(), console) == {"on_step": console.report_step}
+    assert report_options(Settings(lang="en"), console) == {"on_step": console.report_step, "lang": "en"}
     options = report_options(Settings(font_path=tmp_path / "cjk.ttf"), console)
     assert options["font_path"] == str(tmp_path / "cjk.ttf")
+
+
+def test_report_language_flag_rebuilds_the_page_in_english(tmp_path: Path) -> None:
+    """`analyze report OUTPUT --lang en` after a Chinese report: the page, its lang attribute and the judge
+    warnings of summary.json switch language."""
+    from .report.journal_factory import JournalDir
+
+    journal = JournalDir(tmp_path / "out")
+    for t in range(6):
+        journal.result(f"t{t}", [("a", 5), ("b", 5)])  # constant scores, presentation order
+    runner = CliRunner()
+    zh = runner.invoke(app, ["report", str(journal.path), "--lang", "zh"])
+    assert zh.exit_code == 0, zh.output
+    page = (journal.path / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page and "这个排名可信吗" in page
+    en = runner.invoke(app, ["report", str(journal.path), "--lang", "en"])
+    assert en.exit_code == 0, en.output
+    page = (journal.path / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "Can this ranking be trusted?" in page and "这个排名" not in page
+    summary = json.loads((journal.path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["judge"]["language"] == "en"
+    assert any("same overall score" in w for w in summary["judge"]["warnings"])
+    bad = runner.invoke(app, ["report", str(journal.path), "--lang", "fr"])
+    assert bad.exit_code != 0
+
+
+def test_printed_paths_are_the_hosts_when_running_in_a_container(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analyze.settings import Settings
+
+    monkeypatch.setenv("HOST_OUTPUT_DIR", "")  # compose passes an unset variable as ""
+    assert Settings().host_output_dir is None
+    settings = Settings(output_dir=Path("/outputs"), host_output_dir=tmp_path / "stamp")
+    assert settings.shown_path(Path("/outputs/report.html")) == tmp_path / "stamp" / "report.html"
+    assert settings.shown_path(Path("/data/tasks.jsonl")) == Path("/data/tasks.jsonl")  # not an output
+    assert Settings(output_dir=Path("/o")).shown_path(Path("/o/x")) == Path("/o/x")
+
+
+def test_run_in_a_container_prints_only_host_paths(
+    tmp_path: Path, fake_judge: FakeJudgeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `make analyze` runs it: the job writes to its mount (here tmp/o) and names the host directory."""
+    host = tmp_path / "host-outputs" / "stamp"
+    monkeypatch.setenv("HOST_OUTPUT_DIR", str(host))
+    path = write_jsonl(tmp_path / "in.jsonl", [make_task(f"t{i}") for i in range(2)])
+    container = tmp_path / "o"
+    result = runner.invoke(app, ["run", str(path), "-o", str(container), "--base-url", fake_judge.base_url])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == f"   report_html: {host / 'report.html'}"
+    assert str(container) not in result.stdout
+    assert f"{host}" in result.stdout and (container / "report.html").exists()

@@ -99,6 +99,27 @@ def test_missing_file_raises(tmp_path: Path) -> None:
         list(iter_tasks(tmp_path / "absent.jsonl"))
 
 
+def test_ground_truth_label_per_candidate(tmp_path: Path) -> None:
+    record = {
+        "task_id": "t",
+        "problem": "p",
+        "candidates": [
+            {"code": "a", "passed": True},
+            {"code": "b", "passed": False},
+            {"code": "c", "passed": None},
+            {"code": "d"},
+            "e",
+        ],
+    }
+    bad = {"task_id": "u", "problem": "p", "candidates": [{"code": "a"}, {"code": "b", "passed": "yes"}]}
+    items = list(iter_tasks(lines_file(tmp_path, [encode(record), encode(bad), encode(GOOD)])))
+    task, reject, good = items
+    assert isinstance(task, Task) and [c.passed for c in task.candidates] == [True, False, None, None, None]
+    assert isinstance(reject, Reject) and reject.line == 2
+    assert reject.reason == "line 2: 'candidates'[1].passed must be true, false or null, got 'yes'"
+    assert isinstance(good, Task)  # the lines around a bad one still run
+
+
 LONE_SURROGATE_LINES = [
     (rb'{"task_id": "t", "problem": "p", "candidates": [{"code": "x = \ud800"}]}', "'candidates[0].code'"),
     (rb'{"task_id": "t", "problem": "p\udfff", "candidates": ["a"]}', "'problem'"),

@@ -118,7 +118,13 @@ class Stack:
         return subprocess.Popen(
             [*self.compose.compose_command_property, *args, *extra],
             cwd=REPO,
-            env={**os.environ, "INPUT_FILE": input_name, "OUTPUT_DIR": str(output)},
+            # as make analyze does: the job prints the host's paths, not its mount's
+            env={
+                **os.environ,
+                "INPUT_FILE": input_name,
+                "OUTPUT_DIR": str(output),
+                "HOST_OUTPUT_DIR": str(output),
+            },
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -74,7 +74,9 @@ def test_job_judges_every_task_once_spread_over_the_fleet_readable_by_the_host_u
     job_image()
     ids = write_tasks(stack.workdir / "data" / "tasks.jsonl", 300)
     output = stack.workdir / "outputs" / "round-robin"
-    finish(stack.run_job("tasks.jsonl", output))
+    printed = finish(stack.run_job("tasks.jsonl", output))
+    assert f"report_html: {output / 'report.html'}" in printed  # the host's path ...
+    assert ": /outputs" not in printed  # ... never the container's mount
     results = read_jsonl(output / "results.jsonl")
     assert sorted(r["task_id"] for r in results) == ids
     backends = Counter(req["backend"] for r in results for req in r["requests"])

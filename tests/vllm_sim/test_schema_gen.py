@@ -187,3 +187,22 @@ def test_allof_merges_properties() -> None:
 def test_unsatisfiable_schemas_raise_with_the_location(schema: dict[str, Any], fragment: str) -> None:
     with pytest.raises(SchemaError, match=fragment):
         JsonGenerator(schema).generate(random.Random(0))
+
+
+def test_strings_end_on_a_word_boundary() -> None:
+    """Free text is filler prose cut to a drawn length: never mid-word (the word cloud showed "correctl")."""
+    from vllm_sim.tokens import FILLER_WORDS
+
+    words = set(FILLER_WORDS)
+    rng = random.Random(3)
+    for schema in (
+        {"type": "string", "minLength": 20, "maxLength": 300},
+        {"type": "string", "maxLength": 300},
+    ):
+        generator = JsonGenerator(schema)
+        for _ in range(300):
+            text = generator.generate(rng)
+            assert schema.get("minLength", 0) <= len(text) <= 300
+            if len(text) >= 2:  # no filler word is one letter long
+                last = text.split()[-1].rstrip(".").lower()
+                assert last in words, f"{text!r} ends in a fragment"

@@ -222,8 +222,14 @@ class MetricsWatch:
         self._settings = settings
         self._client = client
         self._loads: dict[str, tuple[int, InstanceLoad]] = {}
+        self.pages: dict[str, str] = {}  # the last metrics page of each instance (analyze check reads it)
         self._tick = 0
         self._failures = 0
+
+    @property
+    def instances(self) -> dict[str, InstanceLoad]:
+        """The latest load of every instance seen in the last `stale_after_ticks` ticks, by name."""
+        return {name: load for name, (_tick, load) in self._loads.items()}
 
     @property
     def usable(self) -> bool:
@@ -264,7 +270,9 @@ class MetricsWatch:
         response = await self._client.get(url, timeout=self._settings.scrape_timeout_s)
         response.raise_for_status()
         name = next((response.headers[h] for h in SERVED_BY_HEADERS if h in response.headers), url)
-        return name, parse_metrics(response.text)
+        load = parse_metrics(response.text)
+        self.pages[name] = response.text
+        return name, load
 
 
 class AdaptiveLimiter:

@@ -73,7 +73,9 @@ def run(
     prompts_dir: Annotated[
         Path | None, typer.Option(help="directory with system.md / user.md overrides")
     ] = None,
-    lang: Annotated[str | None, typer.Option(help="console language: zh or en")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="language of the console and the report: zh or en (ANALYZE_LANG)")
+    ] = None,
     wait_ready: Annotated[
         float | None,
         typer.Option(
@@ -116,7 +118,7 @@ def run(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     for name, path in outcome.paths.items():
-        typer.echo(f"   {name}: {path}")
+        typer.echo(f"   {name}: {settings.shown_path(path)}")
     if outcome.stats.stopped is not None:
         typer.echo(f"error: run stopped: {outcome.stats.stopped}", err=True)
         raise typer.Exit(EXIT_STOPPED)
@@ -156,6 +158,9 @@ def validate(
 @app.command("report")
 def report_command(
     output_dir: Annotated[Path, typer.Argument(help="directory holding results.jsonl")],
+    lang: Annotated[
+        str | None, typer.Option(help="language of the report and console: zh or en (ANALYZE_LANG)")
+    ] = None,
 ) -> None:
     """Rebuild tables, charts, word cloud and HTML from the journal in OUTPUT_DIR."""
     from analyze.pipeline import load_build_report, report_options
@@ -170,14 +175,14 @@ def report_command(
     if not output_dir.is_dir():
         typer.echo(f"error: {output_dir} is not a directory", err=True)
         raise typer.Exit(2)
-    settings = _settings()
+    settings = _settings(lang=lang)
     try:
         paths = build_report(output_dir, **report_options(settings, Console(settings.lang)))
     except JournalError as exc:  # the message names the file, line and field at fault
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     for name, path in paths.items():
-        typer.echo(f"   {name}: {path}")
+        typer.echo(f"   {name}: {settings.shown_path(path)}")
 
 
 @app.command()
@@ -186,11 +191,12 @@ def check(
         list[str] | None, typer.Option("--base-url", help="base URL; repeat for several")
     ] = None,
 ) -> None:
-    """Each backend: health, served models, running/waiting from /metrics. Exit 1 if any is down."""
-    from analyze.check import check_backend, format_status
+    """Each backend: health, served models, running/waiting from /metrics, and behind a balancer each
+    instance (name, running, waiting, KV cache use). Exit 1 if any is down."""
+    from analyze.check import check_fleet, format_status
 
     settings = _settings(base_urls=base_url or None)
-    statuses = [check_backend(url, settings.api_key) for url in settings.resolved_base_urls()]
+    statuses = [check_fleet(url, settings.api_key) for url in settings.resolved_base_urls()]
     for status in statuses:
         typer.echo(format_status(status))
     if not all(s.healthy for s in statuses):

@@ -47,6 +47,9 @@ PROBLEM_KEYS: Final = ("problem", "prompt", "question", "instruction")
 CANDIDATES_KEYS: Final = ("candidates", "responses", "solutions", "answers")
 CANDIDATE_CODE_KEYS: Final = ("code", "content", "response", "solution")
 CANDIDATE_MODEL_KEYS: Final = ("model", "name")
+# Optional ground truth per candidate (true/false, e.g. its unit tests passed); the report checks the judge
+# against it.
+CANDIDATE_PASSED_KEY: Final = "passed"
 DEFAULT_LANGUAGE: Final = "python"
 UNKNOWN_MODEL: Final = "unknown"
 # An input line nested deeper than this is rejected: a task needs 4 levels, `meta` a few more, and every

@@ -300,6 +300,8 @@ def merge_verdicts(task: Task, runs: list[tuple[JudgePrompt, Verdict]]) -> dict[
                 "label": item.label,
                 "position": item.position,
                 "truncated": truncated[cid],
+                "code_chars": len(item.candidate.code),
+                "passed": item.candidate.passed,
                 "scores": {key: round(total / len(runs), 3) for key, total in score_sums[cid].items()},
                 "rank": ranks[cid],
             }

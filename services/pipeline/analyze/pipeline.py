@@ -135,8 +135,9 @@ def load_build_report() -> Callable[..., dict[str, Path]] | None:
 
 
 def report_options(settings: Settings, console: Console) -> dict[str, Any]:
-    """Keyword arguments for build_report: step banners, and the font when settings name one."""
-    options: dict[str, Any] = {"on_step": console.report_step}
+    """Keyword arguments for build_report: step banners, the report's language (the console's), and
+    the font when settings name one."""
+    options: dict[str, Any] = {"on_step": console.report_step, "lang": settings.lang}
     if settings.font_path is not None:
         options["font_path"] = str(settings.font_path)
     return options
@@ -184,7 +185,7 @@ def execute_pipeline(
     if build_report is not None:
         paths.update(build_report(settings.output_dir, **report_options(settings, console)))
     console.line()
-    console.say("done", output_dir=settings.output_dir)
+    console.say("done", output_dir=settings.shown_path(settings.output_dir))
     return PipelineOutcome(stats, paths)
 
 
@@ -220,8 +221,9 @@ def main() -> int:
     except Exception as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    settings = Settings()
     for name, path in paths.items():
-        print(f"   {name}: {path}")
+        print(f"   {name}: {settings.shown_path(path)}")
     return 0
 
 

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # --- where the tasks come from and where results go (seed names first) ---
     input_jsonl: Path = Field(Path("data/tasks.jsonl"), validation_alias=_env("INPUT_JSONL", "ANALYZE_INPUT"))
     output_dir: Path = Field(Path("outputs"), validation_alias=_env("OUTPUT_DIR", "ANALYZE_OUTPUT_DIR"))
+    # Where output_dir is on the host when the job runs in a container (make analyze sets it): what the
+    # job prints names the host's paths, the ones the user can open.
+    host_output_dir: Path | None = Field(None, validation_alias=_env("HOST_OUTPUT_DIR"))
     font_path: Path | None = Field(None, validation_alias=_env("FONT_PATH", "ANALYZE_FONT_PATH"))
 
     # --- backends: explicit base URLs win over the seed's multi-instance variables ---
@@ -117,6 +120,12 @@ class Settings(BaseSettings):
         # Compose passes an unset VLLM_API_KEY through as "", which the openai client refuses.
         return NO_API_KEY if value is None or (isinstance(value, str) and not value.strip()) else value
 
+    @field_validator("host_output_dir", mode="before")
+    @classmethod
+    def _empty_host_dir(cls, value: object) -> object:
+        # Compose passes an unset HOST_OUTPUT_DIR as "": no host directory, not the current one.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("lang")
     @classmethod
     def _check_lang(cls, value: str) -> str:
@@ -131,6 +140,15 @@ class Settings(BaseSettings):
         if self.use_multi_vllm:
             return [f"http://{self.vllm_host}:{port}/v1" for port in self.vllm_ports]
         return [f"http://{self.vllm_host}:{self.vllm_ports[0]}/v1"]
+
+    def shown_path(self, path: Path) -> Path:
+        """`path` as the user sees it: under host_output_dir when it lies in output_dir and that is set."""
+        if self.host_output_dir is None:
+            return path
+        try:
+            return self.host_output_dir / Path(path).relative_to(self.output_dir)
+        except ValueError:
+            return path
 
     def default_concurrency(self, n_backends: int) -> int:
         instances = self.fleet_size_behind_single_url if n_backends == 1 else n_backends

@@ -15,6 +15,7 @@ from typing import Any
 from analyze.constants import (
     CANDIDATE_CODE_KEYS,
     CANDIDATE_MODEL_KEYS,
+    CANDIDATE_PASSED_KEY,
     CANDIDATES_KEYS,
     DEFAULT_LANGUAGE,
     MAX_INPUT_JSON_DEPTH,
@@ -31,6 +32,8 @@ class Candidate:
     candidate_id: str
     model: str
     code: str
+    # Ground truth when the input knows it (e.g. the candidate passed its unit tests); None: unlabelled.
+    passed: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -96,10 +99,14 @@ def _candidate(raw: Any, index: int, list_key: str) -> Candidate:
         raise TaskError(f"{where}.{code_key} must be text, got {type(code).__name__}")
     _, model = _first_present(raw, CANDIDATE_MODEL_KEYS)
     raw_id = raw.get("id", raw.get("candidate_id"))
+    passed = raw.get(CANDIDATE_PASSED_KEY)
+    if passed is not None and not isinstance(passed, bool):
+        raise TaskError(f"{where}.{CANDIDATE_PASSED_KEY} must be true, false or null, got {passed!r}")
     return Candidate(
         candidate_id=str(raw_id) if raw_id not in (None, "") else default_id,
         model=str(model) if model not in (None, "") else UNKNOWN_MODEL,
         code=code,
+        passed=passed,
     )
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from vllm_sim.settings import SCHEMA_CACHE_SIZE, SCHEMA_HARD_DEPTH, SCHEMA_SOFT_DEPTH
-from vllm_sim.tokens import filler_chars
+from vllm_sim.tokens import FILLER_WORDS, filler_chars
 
 OPTIONAL_PROPERTY_PROBABILITY = 0.6
 DEFAULT_NUMBER_SPAN = 100
@@ -307,7 +307,27 @@ def _string(s: dict, rng: random.Random) -> str:
         if lo <= len(value) <= hi:
             return value
     n = rng.randint(lo, max(lo, min(hi, lo + DEFAULT_STRING_MAX)))
-    return filler_chars(rng, n)
+    return whole_words(filler_chars(rng, n + 1), n, rng)
+
+
+FILLER_WORDS_SET = sorted(set(FILLER_WORDS))
+
+
+def whole_words(text: str, n: int, rng: random.Random) -> str:
+    """`text[:n]` without a word cut in half at its end: the partial word becomes spaces (same length).
+
+    A real model's strings end on word boundaries unless cut at maxLength; a text cut mid-word here would
+    show up as "correctl" in the pipeline's word cloud."""
+    head = text[:n]
+    if len(text) <= n or not (head[-1:].isalnum() and text[n].isalnum()):
+        return head
+    cut = n
+    while cut > 0 and head[cut - 1].isalnum():
+        cut -= 1
+    if not head[:cut].strip():  # too short for its first word: a filler word that fits
+        fitting = [word for word in FILLER_WORDS_SET if len(word) <= n]
+        return (rng.choice(fitting) if fitting else "").ljust(n)
+    return head[:cut].ljust(n)
 
 
 @lru_cache(maxsize=SCHEMA_CACHE_SIZE)

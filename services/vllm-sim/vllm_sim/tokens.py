@@ -15,6 +15,7 @@ _WORD_TEXT = (
     "help confirm behaviour overall this implementation is reasonable maintainable and robust"
 )
 _WORDS = _WORD_TEXT.split()
+FILLER_WORDS: tuple[str, ...] = tuple(_WORDS)
 _CORPUS_SEED = 20240601
 _CORPUS_CHARS = 1 << 16
 

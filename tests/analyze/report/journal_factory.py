@@ -40,23 +40,29 @@ class JournalDir:
         requests: Sequence[dict[str, Any]] = (),
         swap: dict[str, Any] | None = None,
         positions: Sequence[int] | None = None,
+        passed: Sequence[bool | None] | None = None,
+        code_chars: Sequence[int] | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
-        """`ranked` lists (model, overall or full scores) best first; candidate ids are c1, c2, ..."""
+        """`ranked` lists (model, overall or full scores) best first; candidate ids are c1, c2, ...
+        `positions`, `passed` and `code_chars` are per candidate in the same order (best first)."""
         candidates = []
         for rank, (model, score) in enumerate(ranked, start=1):
             position = positions[rank - 1] if positions else rank - 1
-            candidates.append(
-                {
-                    "candidate_id": f"c{rank}",
-                    "model": model,
-                    "label": chr(ord("A") + position),
-                    "position": position,
-                    "truncated": False,
-                    "scores": score if isinstance(score, dict) else scores(score),
-                    "rank": rank,
-                }
-            )
+            candidate = {
+                "candidate_id": f"c{rank}",
+                "model": model,
+                "label": chr(ord("A") + position),
+                "position": position,
+                "truncated": False,
+                "scores": score if isinstance(score, dict) else scores(score),
+                "rank": rank,
+            }
+            if passed is not None:
+                candidate["passed"] = passed[rank - 1]
+            if code_chars is not None:
+                candidate["code_chars"] = code_chars[rank - 1]
+            candidates.append(candidate)
         line = {
             "schema": 1,
             "run_id": "run-1",
@@ -121,15 +127,20 @@ class JournalDir:
 
 
 def request(
-    backend: str, latency_s: float, prompt_tokens: int = 100, completion_tokens: int = 50
+    backend: str,
+    latency_s: float,
+    prompt_tokens: int = 100,
+    completion_tokens: int = 50,
+    attempts: int | list[dict[str, Any]] = 1,
 ) -> dict[str, Any]:
+    """`attempts`: a count (the first journal format) or a per-attempt log (what each retry changed)."""
     return {
         "order": "forward",
         "backend": backend,
         "latency_s": latency_s,
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
-        "attempts": 1,
+        "attempts": attempts,
     }
 
 

@@ -19,7 +19,7 @@ def hand_example(journal: JournalDir) -> None:
 def analysed(journal: JournalDir):
     data = read_journal(journal.path)
     models = aggregate.model_names(data.candidates)
-    wins = aggregate.pairwise_outcomes(data.candidates, models).win_matrix()
+    wins = aggregate.pairwise_outcomes(data.candidates, models).win_matrix(weighted=False)
     return data, models, wins
 
 
@@ -35,6 +35,18 @@ def test_pairwise_wins_and_win_rates(journal: JournalDir) -> None:
     assert won.tolist() == [4, 2, 0, 1, 0]
     assert compared.tolist() == [5, 3, 4, 1, 1]
     np.testing.assert_allclose(rate, [0.8, 2 / 3, 0.0, 1.0, 0.0])
+
+
+def test_bradley_terry_weighs_each_pair_one_over_n_minus_one(journal: JournalDir) -> None:
+    """t1 and t3 rank 3 candidates (pairs weigh 1/2), t2 and t4 rank 2 (pairs weigh 1)."""
+    hand_example(journal)
+    data = read_journal(journal.path)
+    models = aggregate.model_names(data.candidates)
+    weighted = aggregate.pairwise_outcomes(data.candidates, models).win_matrix()
+    np.testing.assert_array_equal(
+        weighted,
+        [[0, 0.5, 1.5, 0, 0], [1, 0, 0.5, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]],
+    )
 
 
 def test_pairwise_shares_empty_where_never_met(journal: JournalDir) -> None:
@@ -61,10 +73,10 @@ def test_model_rows_means_ci_and_rank(journal: JournalDir) -> None:
     half = 3.182446 * math.sqrt(5 / 3 / 4)  # t(0.975, 3) * s / sqrt(n), s^2 = 5/3
     assert a["overall_ci_low"] == pytest.approx(7.5 - half, rel=1e-5)
     assert a["overall_ci_high"] == pytest.approx(7.5 + half, rel=1e-5)
-    assert a["mean_rank"] == 1.5
+    assert a["mean_rank"] == (0 + 1 + 0 + 0.5) / 4  # (rank - 1) / (N - 1): t1 1st of 3, t2 2nd of 2, t3
     assert a["win_rate"] == 0.8 and a["wins"] == 4 and a["comparisons"] == 5
     assert by_model["B"]["overall_mean"] == 6.5
-    assert by_model["C"]["overall_mean"] == 3.5 and by_model["C"]["mean_rank"] == 3.0
+    assert by_model["C"]["overall_mean"] == 3.5 and by_model["C"]["mean_rank"] == 1.0  # always last
     assert a["bt_ci_low"] is None
 
 

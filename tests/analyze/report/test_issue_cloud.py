@@ -1,21 +1,55 @@
+import math
 from pathlib import Path
 
-from analyze.report.issue_cloud import word_frequencies, write_word_cloud
+from analyze.constants import ISSUE_TEXT_MAX_CHARS
+from analyze.report.issue_cloud import STOP_WORDS, keyword_weights, keywords, write_word_cloud
+from analyze.report.journal import read_journal
 from PIL import Image
+from wordcloud import STOPWORDS
 
 from .cjk_font import WQY, needs_cjk_font
+from .journal_factory import JournalDir, issue, request
 
 
-def test_jieba_splits_chinese_into_words() -> None:
-    counts = word_frequencies(["没有检查空输入", "缺少异常处理，没有检查空输入"])
-    assert counts["检查"] == 2 and counts["输入"] == 2
-    assert counts["异常"] == 1 and counts["处理"] == 1
-    assert "没有" not in counts and "，" not in counts  # stop word and punctuation
+def idf(n: int, df: int) -> float:
+    return math.log((1 + n) / (1 + df)) + 1
 
 
-def test_english_words_lower_cased_without_stop_words() -> None:
-    counts = word_frequencies(["No check for empty Input", "empty input crashes"])
-    assert counts == {"check": 1, "empty": 2, "input": 2, "crashes": 1}
+def test_jieba_splits_chinese_into_keywords() -> None:
+    assert keywords("没有检查空输入") == ["检查", "输入"]  # 没有: stop word, 空: one-character particle-ish
+    assert keywords("缺少异常处理，没有检查空输入") == ["缺少", "异常", "处理", "检查", "输入"]
+
+
+def test_maintained_english_stop_words_are_dropped() -> None:
+    text = "but so very such while over the loop could be simplified"
+    assert keywords(text) == ["loop", "simplified"]
+    assert STOPWORDS <= STOP_WORDS  # wordcloud's whole list, not a hand-picked subset
+
+
+def test_weights_are_tf_idf_over_the_issues() -> None:
+    weights = keyword_weights(["empty input crashes", "empty input", "unbounded recursion depth"])
+    # 3 documents: "empty" and "input" are in 2, the rest in 1
+    assert weights["empty"] == 2 * idf(3, 2)
+    assert weights["crashes"] == idf(3, 1)
+    assert weights["recursion"] == idf(3, 1) > weights["empty"] / 2  # a rarer word weighs more per use
+
+
+def test_a_text_cut_at_its_bound_loses_its_last_fragment(journal: JournalDir) -> None:
+    """The reader flags a text as long as its bound: the request's `bounds.issue_text_chars` when the
+    journal records it, else ISSUE_TEXT_MAX_CHARS."""
+    bounded = request("b", 1.0) | {"bounds": {"issue_text_chars": 40}}
+    cut = "missing validation of negative n correctl"[:40]
+    journal.result("t1", [("a", 5)], issues=[issue("c1", "a", cut)], requests=[bounded])
+    old = ("unbounded recursion depth " * 20)[: ISSUE_TEXT_MAX_CHARS - 5] + "implementati"
+    journal.result("t2", [("a", 5)], issues=[issue("c1", "a", old[:ISSUE_TEXT_MAX_CHARS])])
+    journal.result("t3", [("a", 5)], issues=[issue("c1", "a", "the output is complete")])
+    texts = [(i.text, i.cut) for i in read_journal(journal.path).issues]
+    assert [flag for _text, flag in texts] == [True, True, False]
+    weights = keyword_weights(texts)
+    assert "correctl" not in weights and "validation" in weights
+    assert not any(word.startswith("implementat") for word in weights) and "recursion" in weights
+    assert "complete" in weights  # not cut: last word kept
+    assert "fragmen" not in keyword_weights([("misses a fragmen", True)])
 
 
 @needs_cjk_font

@@ -3,6 +3,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from analyze.report import build_report
 from PIL import Image, ImageStat
@@ -12,7 +13,12 @@ from tests.prereq import requires
 from .cjk_font import WQY, needs_cjk_font
 from .journal_factory import JournalDir, issue, request
 
+# Text of every heading, table header, caption, banner line and definition term: what must be translated.
+LABELS = re.compile(r"<(h1|h2|h3|th|figcaption|strong|dt|title)[^>]*>(.*?)</\1>", re.S)
+
 CHROMIUM = Path("/usr/bin/chromium")
+# Under CI a missing browser fails the test instead of skipping it (tests/prereq.py).
+needs_chromium = requires(CHROMIUM.exists(), str(CHROMIUM), "apt-get install chromium")
 EXTERNAL = re.compile(
     r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I
 )
@@ -33,8 +39,8 @@ def chinese_journal(journal: JournalDir) -> None:
     journal.run(0.0, 12.0, tasks_valid=7)
 
 
-def build(journal: JournalDir, font: str | None = WQY) -> Path:
-    return build_report(journal.path, font_path=font, bootstrap_resamples=20)["report_html"]
+def build(journal: JournalDir, font: str | None = WQY, lang: str = "en") -> Path:
+    return build_report(journal.path, font_path=font, bootstrap_resamples=20, lang=lang)["report_html"]
 
 
 def test_page_is_self_contained(journal: JournalDir) -> None:
@@ -74,13 +80,51 @@ def test_missing_font_is_warned_on_the_page(journal: JournalDir, monkeypatch: py
     assert "no font with Chinese glyphs found" in page
 
 
-@requires(CHROMIUM.exists(), str(CHROMIUM), "apt-get install chromium")
-@needs_cjk_font
-@pytest.mark.timeout(120)
-def test_page_renders_in_headless_chromium(journal: JournalDir, tmp_path: Path) -> None:
-    chinese_journal(journal)
-    page = build(journal)
-    screenshot = tmp_path / "report.png"
+def labelled_at_chance(journal: JournalDir) -> None:
+    """Every ranking puts the passed candidate between two failed ones: 50% pairwise accuracy."""
+    for t in range(8):
+        journal.result(
+            f"任务-{t}",
+            [("通义千问", 8), ("gpt-4o", 6), ("深度求索", 4)],
+            passed=[False, True, False],
+            issues=[issue("c1", "通义千问", "没有检查空输入"), issue("c2", "gpt-4o", "missing bounds check")],
+            requests=[request(f"vllm-{t % 2 + 1}", 1.0 + t / 10)],
+        )
+    journal.run(0.0, 12.0, tasks_valid=8)
+
+
+def labels_of(page: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", text).strip() for _tag, text in LABELS.findall(page)]
+
+
+def test_zh_page_has_no_english_label_and_en_page_no_chinese_one(journal: JournalDir) -> None:
+    from analyze.report.i18n import EN, ZH
+
+    labelled_at_chance(journal)
+    zh_page = build(journal, lang="zh").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in zh_page
+    english_only = {EN[key] for key in EN if EN[key] != ZH[key] and not set(EN[key]) & set("{}")}
+    leaked = [label for label in labels_of(zh_page) if label in english_only]
+    assert leaked == []
+    assert "这个排名可信吗？" in zh_page and "评审模型不比随机猜测更好" in zh_page
+    en_page = build(journal, lang="en").read_text(encoding="utf-8")
+    assert '<html lang="en">' in en_page
+    chinese = {ZH[key] for key in ZH if ZH[key] != EN[key] and not set(ZH[key]) & set("{}")}
+    assert [label for label in labels_of(en_page) if label in chinese] == []
+    assert "Can this ranking be trusted?" in en_page and "The judge is no better than chance" in en_page
+    # the banner comes before the ranking
+    assert en_page.index('id="trust-banner"') < en_page.index("<h2>Ranking</h2>")
+
+
+def test_both_languages_hold_the_same_keys() -> None:
+    from analyze.report.i18n import EN, ZH
+
+    assert set(EN) == set(ZH)
+    for key in EN:  # the same placeholders, so a sentence formats in either language
+        assert sorted(re.findall(r"\{(\w+)", EN[key])) == sorted(re.findall(r"\{(\w+)", ZH[key])), key
+
+
+def screenshot(page: Path, png: Path, profile: Path, height: int = 2000) -> Image.Image:
     command = [
         str(CHROMIUM),
         "--headless",
@@ -91,16 +135,50 @@ def test_page_renders_in_headless_chromium(journal: JournalDir, tmp_path: Path) 
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        f"--screenshot={screenshot}",
-        "--window-size=1280,2000",
+        f"--user-data-dir={profile}",
+        f"--screenshot={png}",
+        f"--window-size=1280,{height}",
         page.resolve().as_uri(),
     ]
     subprocess.run(command, check=True, capture_output=True, timeout=100)
-    shutil.copy(screenshot, journal.path / "report-screenshot.png")
-    with Image.open(screenshot) as image:
-        assert image.size == (1280, 2000)
-        header = image.convert("RGB").crop((0, 0, 1280, 60))
-        # The header band is the accent colour #1f4e79: the CSS was applied.
-        assert header.getpixel((1200, 10)) == (0x1F, 0x4E, 0x79)
-        assert ImageStat.Stat(image.convert("L")).stddev[0] > 20  # not a blank page
+    with Image.open(png) as image:
+        return image.convert("RGB")
+
+
+@needs_chromium
+@needs_cjk_font
+@pytest.mark.timeout(120)
+def test_page_renders_in_headless_chromium(journal: JournalDir, tmp_path: Path) -> None:
+    chinese_journal(journal)
+    page = build(journal)
+    image = screenshot(page, tmp_path / "report.png", tmp_path / "profile")
+    shutil.copy(tmp_path / "report.png", journal.path / "report-screenshot.png")
+    assert image.size == (1280, 2000)
+    # The header band is the accent colour #1f4e79: the CSS was applied.
+    assert image.getpixel((1200, 10)) == (0x1F, 0x4E, 0x79)
+    assert ImageStat.Stat(image.convert("L")).stddev[0] > 20  # not a blank page
+
+
+UNTRUSTED_BANNER = (0xFD, 0xE8, 0xE6)  # .trust-untrusted background
+
+
+@needs_chromium
+@needs_cjk_font
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_trust_banner_on_top_in_chromium_in_both_languages(
+    journal: JournalDir, tmp_path: Path, lang: str
+) -> None:
+    """The zh and en pages of a judge at chance: the red "do not trust" banner is drawn above the fold, and
+    the screenshot is kept beside the report (report-<lang>.png) for a person to look at."""
+    labelled_at_chance(journal)
+    page = build(journal, lang=lang)
+    image = screenshot(page, tmp_path / f"report-{lang}.png", tmp_path / "profile", height=1000)
+    shutil.copy(tmp_path / f"report-{lang}.png", journal.path / f"report-{lang}.png")
+    top = np.asarray(image)[:500]
+    banner = (top == UNTRUSTED_BANNER).all(axis=2)
+    assert banner.sum() > 1280 * 40  # a band at least 40 px high, within the first 500 px
+    # the text on the banner was drawn (dark ink on the pink band)
+    rows = np.flatnonzero(banner[:, 640])
+    band = np.asarray(image.convert("L"))[rows[0] : rows[-1], 60:1200]
+    assert band.min() < 100

@@ -10,12 +10,13 @@ from analyze.report import constants as c
 from analyze.report.analysis import BootstrapSettings, analyse
 from analyze.report.charts import write_charts
 from analyze.report.fonts import find_cjk_font
+from analyze.report.i18n import LANGUAGES, Texts
 from analyze.report.issue_cloud import write_word_cloud
 from analyze.report.journal import JournalError, read_journal
 from analyze.report.page import render
 from analyze.report.tables import write_tables
 
-__all__ = ["STEPS", "JournalError", "build_report"]
+__all__ = ["LANGUAGES", "STEPS", "JournalError", "build_report"]
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +31,18 @@ def build_report(
     bootstrap_resamples: int = c.BOOTSTRAP_RESAMPLES,
     bootstrap_seed: int = c.BOOTSTRAP_SEED,
     bt_prior: float = c.BT_PRIOR_WINS,
+    lang: str = c.DEFAULT_LANG,
 ) -> dict[str, Path]:
     """Rebuild every report file in `output_dir` from its journal; returns {name: path written}.
+
+    `lang` ("zh" or "en") is the language of the page, the charts and summary.json's judge warnings.
 
     Raises JournalError (naming file, line and field) for a journal line it cannot read.
     """
     output_dir = Path(output_dir)
     if not output_dir.is_dir():
         raise FileNotFoundError(f"output directory {output_dir} does not exist")
+    texts = Texts(lang)  # a wrong language fails before anything is written
     step = on_step or (lambda _i, _title: None)
     font = find_cjk_font(font_path)
     warnings = [font.warning] if font.warning else []
@@ -49,7 +54,7 @@ def build_report(
     for warning in journal.warnings:
         log.warning("%s", warning)
     settings = BootstrapSettings(bootstrap_resamples, bootstrap_seed, bt_prior)
-    analysis = analyse(journal, settings, warnings)
+    analysis = analyse(journal, settings, warnings, texts)
     paths = write_tables(analysis, output_dir)
 
     step(2, STEPS[1])
@@ -60,7 +65,7 @@ def build_report(
     step(3, STEPS[2])
     cloud_path = output_dir / c.WORDCLOUD_PNG
     cloud_path.unlink(missing_ok=True)  # a stale cloud from an earlier report must not survive
-    cloud = write_word_cloud((issue.text for issue in journal.issues), cloud_path, font.path)
+    cloud = write_word_cloud(((issue.text, issue.cut) for issue in journal.issues), cloud_path, font.path)
     if cloud is not None:
         paths["wordcloud"] = cloud
 

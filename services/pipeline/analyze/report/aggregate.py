@@ -29,14 +29,21 @@ def model_names(candidates: Iterable[Candidate]) -> list[str]:
     return sorted({candidate.model for candidate in candidates})
 
 
-def pairwise_outcomes(candidates: Sequence[Candidate], models: Sequence[str]) -> Outcomes:
-    """Every pair of candidates of different models in one task; the better rank wins."""
-    index = {model: i for i, model in enumerate(models)}
-    by_task: dict[str, list[Candidate]] = defaultdict(list)
+def by_task(candidates: Iterable[Candidate]) -> dict[str, list[Candidate]]:
+    groups: dict[str, list[Candidate]] = defaultdict(list)
     for candidate in candidates:
-        by_task[candidate.task_id].append(candidate)
-    task, winner, loser = [], [], []
-    for t, group in enumerate(by_task.values()):
+        groups[candidate.task_id].append(candidate)
+    return groups
+
+
+def pairwise_outcomes(candidates: Sequence[Candidate], models: Sequence[str]) -> Outcomes:
+    """Every pair of candidates of different models in one task; the better rank wins.
+
+    Each pair weighs 1/(N-1) for a task of N candidates (docs/report.md), and carries its normalised
+    length difference when every candidate's code length is known."""
+    index = {model: i for i, model in enumerate(models)}
+    task, winner, loser, weight, length = [], [], [], [], []
+    for t, group in enumerate(by_task(candidates).values()):
         for i, first in enumerate(group):
             for second in group[i + 1 :]:
                 if first.model == second.model:
@@ -45,8 +52,26 @@ def pairwise_outcomes(candidates: Sequence[Candidate], models: Sequence[str]) ->
                 task.append(t)
                 winner.append(index[better.model])
                 loser.append(index[worse.model])
+                weight.append(1.0 / (len(group) - 1))
+                length.append(_length_difference(better, worse))
     task_index, winner_index, loser_index = (np.asarray(v, dtype=np.int64) for v in (task, winner, loser))
-    return Outcomes(task_index, winner_index, loser_index, len(models))
+    known = all(value is not None for value in length)
+    return Outcomes(
+        task_index,
+        winner_index,
+        loser_index,
+        len(models),
+        weight=np.asarray(weight, dtype=float),
+        length=np.asarray(length, dtype=float) if known else None,
+    )
+
+
+def _length_difference(better: Candidate, worse: Candidate) -> float | None:
+    """(len_winner - len_loser) / (len_winner + len_loser), in -1..1 (Arena-Hard's style feature)."""
+    if better.code_chars is None or worse.code_chars is None:
+        return None
+    total = better.code_chars + worse.code_chars
+    return 0.0 if total == 0 else (better.code_chars - worse.code_chars) / total
 
 
 def pairwise_shares(wins: np.ndarray) -> np.ndarray:
@@ -70,12 +95,14 @@ def model_rows(
     strength: np.ndarray,
     strength_low: np.ndarray,
     strength_high: np.ndarray,
+    lc_strength: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """One row per model: counts, mean and CI per dimension, mean rank, win rate, Bradley-Terry."""
     by_model: dict[str, list[Candidate]] = defaultdict(list)
     for candidate in candidates:
         by_model[candidate.model].append(candidate)
     won, compared, rate = win_rates(wins)
+    sizes = {task_id: len(group) for task_id, group in by_task(candidates).items()}
     rows = []
     for i, model in enumerate(models):
         group = by_model[model]
@@ -83,17 +110,24 @@ def model_rows(
         for dimension in dimensions:
             mean, low, high = mean_ci([g.scores[dimension] for g in group if dimension in g.scores])
             row.update({f"{dimension}_mean": mean, f"{dimension}_ci_low": low, f"{dimension}_ci_high": high})
-        row["mean_rank"] = math.fsum(g.rank for g in group) / len(group)
+        row["mean_rank"] = normalised_mean_rank(group, sizes)
         row.update({"wins": int(won[i]), "comparisons": int(compared[i]), "win_rate": _nan_none(rate[i])})
         row.update(
             {
                 "bt_strength": _nan_none(strength[i]),
                 "bt_ci_low": _nan_none(strength_low[i]),
                 "bt_ci_high": _nan_none(strength_high[i]),
+                "bt_lc_strength": None if lc_strength is None else _nan_none(lc_strength[i]),
             }
         )
         rows.append(row)
     return sorted(rows, key=lambda r: -(r["bt_strength"] or 0))
+
+
+def normalised_mean_rank(group: Sequence[Candidate], sizes: dict[str, int]) -> float | None:
+    """Mean of (rank - 1) / (N - 1): 0 always best, 1 always worst, comparable across N; None if no N >= 2."""
+    values = [(g.rank - 1) / (sizes[g.task_id] - 1) for g in group if sizes[g.task_id] > 1]
+    return math.fsum(values) / len(values) if values else None
 
 
 def _nan_none(value: float) -> float | None:

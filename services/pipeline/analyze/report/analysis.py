@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from analyze.report import aggregate, bradley_terry
+from analyze.report import aggregate, bradley_terry, judge_trust
 from analyze.report import constants as c
+from analyze.report.i18n import Texts
 from analyze.report.journal import Journal
+from analyze.report.length_control import fit_length_controlled
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Analysis:
     model_rows: list[dict[str, Any]]
     summary: dict[str, Any]
     warnings: list[str]
+    texts: Texts
 
     def ranked_pairwise(self) -> tuple[list[str], np.ndarray]:
         """Models strongest first and their pairwise win shares in that order (row beats column)."""
@@ -37,20 +40,41 @@ class Analysis:
         return ranked, aggregate.pairwise_shares(self.wins)[np.ix_(order, order)]
 
 
-def analyse(journal: Journal, settings: BootstrapSettings, warnings: list[str]) -> Analysis:
+def analyse(
+    journal: Journal, settings: BootstrapSettings, warnings: list[str], texts: Texts | None = None
+) -> Analysis:
+    texts = texts or Texts(c.DEFAULT_LANG)
     candidates = journal.candidates
     dimensions = aggregate.score_dimensions(candidates) or [*c.DIMENSIONS, c.OVERALL]
     models = aggregate.model_names(candidates)
     outcomes = aggregate.pairwise_outcomes(candidates, models)
-    wins = outcomes.win_matrix()
-    strength = bradley_terry.fit(wins, settings.prior)
+    wins = outcomes.win_matrix(weighted=False)
+    strength = bradley_terry.fit(outcomes.win_matrix(), settings.prior)
     low, high = bradley_terry.bootstrap_interval(
         outcomes, resamples=settings.resamples, seed=settings.seed, prior=settings.prior
     )
-    rows = aggregate.model_rows(candidates, models, dimensions, wins, strength, low, high)
+    controlled = fit_length_controlled(outcomes, settings.prior)
+    lc_strength = controlled.strength if controlled is not None else np.full(len(models), np.nan)
+    rows = aggregate.model_rows(candidates, models, dimensions, wins, strength, low, high, lc_strength)
     all_warnings = [*journal.warnings, *warnings]
     summary = _summary(journal, models, dimensions, settings, all_warnings)
-    return Analysis(journal, dimensions, models, wins, rows, summary, all_warnings)
+    coefficient = controlled.length_coefficient if controlled else None
+    summary["judge"] = judge_summary(journal, coefficient, settings, texts)
+    return Analysis(journal, dimensions, models, wins, rows, summary, all_warnings, texts)
+
+
+def judge_summary(
+    journal: Journal, length_coefficient: float | None, settings: BootstrapSettings, texts: Texts
+) -> dict[str, Any]:
+    """summary.json["judge"]: the figures, the trust level, and the warnings as sentences."""
+    figures = judge_trust.judge_figures(journal, length_coefficient, settings.resamples, settings.seed)
+    found = judge_trust.findings(figures)
+    return figures | {
+        "trust": judge_trust.trust_level(figures, found),
+        "warning_codes": [finding.code for finding in found],
+        "warnings": [texts.finding(finding) for finding in found],
+        "language": texts.lang,
+    }
 
 
 def _summary(
@@ -76,6 +100,7 @@ def _summary(
         "interrupted_runs": sum(bool(run.get("interrupted")) for run in journal.runs),
         "bradley_terry": {
             "normalisation": "geometric mean 1",
+            "pair_weight": "1/(N-1) for a task of N candidates",
             "prior_wins_per_pair_side": settings.prior,
             "bootstrap_resamples": settings.resamples,
             "bootstrap_seed": settings.seed,

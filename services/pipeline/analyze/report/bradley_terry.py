@@ -4,6 +4,10 @@ P(i beats j) = p_i / (p_i + p_j). Strengths are normalised to a geometric mean o
 A prior of `prior` pseudo-wins is credited to each side of every pair of distinct models, which keeps an
 undefeated model finite and links models that never met: for two models where a beat b w times in n,
 the fitted ratio p_a / p_b is exactly (w + prior) / (n - w + prior).
+
+Every task weighs the same whatever its number of candidates N: a ranking of N yields N(N-1)/2 pairs but
+carries only N-1 independent comparisons' worth of information per candidate, so each of its pairs counts
+1/(N-1) (`Outcomes.weight`); a task of 5 then weighs as much as a task of 2 per candidate it ranks.
 """
 
 from __future__ import annotations
@@ -17,19 +21,32 @@ from analyze.report import constants as c
 
 @dataclass(frozen=True)
 class Outcomes:
-    """Every within-task pairwise outcome: the winner's and loser's model index, and the task's index."""
+    """Every within-task pairwise outcome: the winner's and loser's model index, and the task's index.
+
+    `weight` is each pair's weight in the fit (1/(N-1), None: 1); `length` the pair's normalised code
+    length difference (winner - loser) / (winner + loser), None when some length is unknown."""
 
     task: np.ndarray
     winner: np.ndarray
     loser: np.ndarray
     n_models: int
+    weight: np.ndarray | None = None
+    length: np.ndarray | None = None
 
-    def win_matrix(self, task_weights: np.ndarray | None = None) -> np.ndarray:
-        """wins[i, j] = (weighted) number of times model i beat model j."""
-        weights = None if task_weights is None else task_weights[self.task]
+    def win_matrix(self, task_weights: np.ndarray | None = None, *, weighted: bool = True) -> np.ndarray:
+        """wins[i, j] = (weighted) number of times model i beat model j; `weighted=False`: plain counts."""
+        weights = self.pair_weights(task_weights) if weighted else None
         cells = self.winner * self.n_models + self.loser
         flat = np.bincount(cells, weights=weights, minlength=self.n_models**2)
         return flat.astype(float).reshape(self.n_models, self.n_models)
+
+    def pair_weights(self, task_weights: np.ndarray | None = None) -> np.ndarray | None:
+        """Each pair's weight: its own (1/(N-1)) times its task's (a bootstrap draw count)."""
+        weights = self.weight
+        if task_weights is not None:
+            drawn = task_weights[self.task]
+            weights = drawn if weights is None else weights * drawn
+        return weights
 
 
 def fit(wins: np.ndarray, prior: float = c.BT_PRIOR_WINS) -> np.ndarray:
@@ -66,6 +83,9 @@ def _strongly_connected(beats: np.ndarray) -> bool:
     return bool(reach.all())
 
 
+_BOOTSTRAP_CHUNK = 50  # resamples whose draw counts are held at once (50 x tasks floats)
+
+
 def bootstrap_interval(
     outcomes: Outcomes,
     *,
@@ -81,10 +101,19 @@ def bootstrap_interval(
         return np.full(n, np.nan), np.full(n, np.nan)
     rng = np.random.default_rng(seed)
     n_tasks = int(outcomes.task.max()) + 1
+    # each task's (weighted) wins once, so a resample's win matrix is its draw counts times this
+    per_task = np.zeros((n_tasks, n * n))
+    weights = outcomes.pair_weights()
+    np.add.at(
+        per_task, (outcomes.task, outcomes.winner * n + outcomes.loser), 1.0 if weights is None else weights
+    )
     fits = np.empty((resamples, n))
-    for r in range(resamples):
-        drawn = rng.choice(tasks, size=tasks.size, replace=True)
-        weights = np.bincount(drawn, minlength=n_tasks).astype(float)
-        fits[r] = fit(outcomes.win_matrix(weights), prior)
+    for start in range(0, resamples, _BOOTSTRAP_CHUNK):
+        chunk = range(start, min(resamples, start + _BOOTSTRAP_CHUNK))
+        counts = np.stack(
+            [np.bincount(rng.choice(tasks, size=tasks.size, replace=True), minlength=n_tasks) for _ in chunk]
+        ).astype(float)
+        for r, wins in zip(chunk, (counts @ per_task).reshape(len(chunk), n, n), strict=True):
+            fits[r] = fit(wins, prior)
     tail = (1 - confidence) / 2 * 100
     return np.percentile(fits, tail, axis=0), np.percentile(fits, 100 - tail, axis=0)

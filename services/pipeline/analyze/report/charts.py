@@ -89,7 +89,12 @@ def _scores_by_model(analysis: Analysis) -> Figure | None:
     boxes = axes.boxplot([values[m] for m in models], tick_labels=models, patch_artist=True, showmeans=True)
     for box, model in zip(boxes["boxes"], models, strict=True):
         box.set(facecolor=_colour(analysis, model), alpha=0.6)
-    axes.set(title=f"{dimension} score by model", ylabel="score (1-10)", ylim=(0.5, 10.5))
+    t = analysis.texts
+    axes.set(
+        title=t("chart_scores_title", dimension=t.dimension(dimension)),
+        ylabel=t("chart_score_axis"),
+        ylim=(0.5, 10.5),
+    )
     axes.tick_params(axis="x", rotation=20)
     return figure
 
@@ -118,8 +123,9 @@ def _dimensions(analysis: Analysis) -> Figure | None:
             label=row["model"],
             color=_colour(analysis, row["model"]),
         )
-    axes.set_xticks(positions, dimensions, rotation=15)
-    axes.set(title="mean score per dimension (95% CI)", ylabel="score (1-10)", ylim=(0, 10.5))
+    t = analysis.texts
+    axes.set_xticks(positions, [t.dimension(d) for d in dimensions], rotation=15)
+    axes.set(title=t("chart_dimensions_title"), ylabel=t("chart_score_axis"), ylim=(0, 10.5))
     axes.legend(loc="lower right", fontsize="small")
     return figure
 
@@ -143,7 +149,8 @@ def _win_rates(analysis: Analysis) -> Figure | None:
         if not np.isnan(share):
             ink = "white" if share < 0.15 or share > 0.85 else "black"  # readable on the dark ends
             axes.text(column, row, f"{share:.0%}", ha="center", va="center", fontsize="small", color=ink)
-    axes.set(title="win rate of row model vs column model", xlabel="opponent", ylabel="model")
+    t = analysis.texts
+    axes.set(title=t("chart_win_title"), xlabel=t("chart_opponent"), ylabel=t("chart_model"))
     figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04)
     return figure
 
@@ -174,7 +181,7 @@ def _ranking(analysis: Analysis) -> Figure | None:
     axes.xaxis.set_minor_formatter(ticker.NullFormatter())
     axes.set_ylim(-0.6, len(rows) - 0.4)
     axes.axvline(1.0, color="grey", linewidth=0.8, linestyle="--")
-    axes.set(title="Bradley-Terry strength (95% bootstrap CI, geometric mean 1)", xlabel="strength (log)")
+    axes.set(title=analysis.texts("chart_bt_title"), xlabel=analysis.texts("chart_bt_axis"))
     return figure
 
 
@@ -191,13 +198,14 @@ def _backends(analysis: Analysis) -> Figure | None:
     share_axes, latency_axes = figure.subplots(1, 2)
     positions = np.arange(len(names))
     share_axes.barh(positions, [backends[name]["share"] for name in names], color="#4a90c2")
-    share_axes.set(title="share of requests", xlabel="share", xlim=(0, 1))
+    t = analysis.texts
+    share_axes.set(title=t("chart_share_title"), xlabel=t("chart_share_axis"), xlim=(0, 1))
     with_latency = [i for i, name in enumerate(names) if latencies[name]]
     if with_latency:
         latency_axes.boxplot(
             [latencies[names[i]] for i in with_latency], positions=with_latency, orientation="horizontal"
         )
-    latency_axes.set(title="request latency", xlabel="seconds")
+    latency_axes.set(title=t("chart_latency_title"), xlabel=t("chart_latency_axis"))
     for axes in (share_axes, latency_axes):
         axes.set_yticks(positions, names)
         axes.set_ylim(-0.6, len(names) - 0.4)

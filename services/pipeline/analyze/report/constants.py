@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from analyze.settings import Settings
+
 JOURNAL_SCHEMA = 1
+
+# The report's language when none is given: the console's default.
+DEFAULT_LANG: str = Settings.model_fields["lang"].default
 
 RESULTS_FILE = "results.jsonl"
 FAILURES_FILE = "failures.jsonl"
@@ -31,8 +36,23 @@ LATENCY_PERCENTILES = (50, 90, 95, 99)
 BT_PRIOR_WINS = 0.5
 BT_MAX_ITERATIONS = 10_000
 BT_TOLERANCE = 1e-10
-BOOTSTRAP_RESAMPLES = 200
+BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 0
+LC_MAX_ITERATIONS = 100  # Newton steps of the length-controlled fit (it converges in under 10)
+LC_LENGTH_RIDGE = 0.1  # precision of the length coefficient's Gaussian prior (sd ~3 log-odds)
+
+# "Can this ranking be trusted?" (docs/report.md#can-this-ranking-be-trusted): a figure past its
+# threshold becomes a warning in summary.json["judge"]["warnings"] and in the page's banner.
+TRUST_MIN_VERDICTS = 5  # fewer verdicts than this: the position/score figures are shown, never warned on
+TRUST_POSITION_ORDER_EXCESS = 0.25  # ranking == presentation order this much more often than chance
+TRUST_POSITION_RANK_CORR = 0.5  # |corr(position, rank)| at least this
+TRUST_CONSTANT_SCORES = 0.25  # share of verdicts giving every candidate the same overall score
+TRUST_SWAP_TAU = 0.5  # mean Kendall tau between the two passes of --swap below this
+TRUST_LENGTH_CORR = 0.3  # |within-task corr(overall score, code length)| at least this
+TRUST_LENGTH_CUTS = 0.05  # share of attempts cut at max_tokens
+TRUST_RETRIES = 0.2  # share of requests that needed another attempt
+TRUST_REPAIRS = 0.2  # share of verdicts whose ranking had to be repaired
+TRUST_CHANCE_ACCURACY = 0.5  # pairwise accuracy whose 95% interval reaches this is no better than chance
 
 # Fonts with CJK glyphs, tried in order after FONT_PATH; then `fc-list :lang=zh`.
 FONT_ENV = "FONT_PATH"
@@ -49,14 +69,18 @@ CJK_FONT_CANDIDATES = (
 WORDCLOUD_WIDTH = 1200
 WORDCLOUD_HEIGHT = 600
 WORDCLOUD_MAX_WORDS = 150
-WORDCLOUD_MIN_WORD_LENGTH = 2
-# Words that say nothing about a flaw; jieba's tokens are lower-cased before this check.
-_STOPWORDS_TEXT = """
-the a an and or of to in on for is are be not no with without when this that it its as at by from
-code function value values should could would can may might does do use uses used using there
+WORDCLOUD_MIN_WORD_LENGTH = 2  # Latin words shorter than this are dropped
+WORDCLOUD_MIN_CJK_LENGTH = 2  # one-character Chinese tokens are nearly all particles (的, 了, 不, 在)
+WORDCLOUD_MAX_TEXTS = 50_000  # issue texts read for the cloud (the first ones), so 1M issues stay fast
+# Besides the maintained lists (wordcloud.STOPWORDS, jieba.analyse's), words every code review uses, which
+# name no flaw (docs/report.md#the-word-cloud). Lower-case; jieba tokens.
+_DOMAIN_STOPWORDS_TEXT = """
+code function functions method candidate candidates solution solutions implementation value values
+use uses used using may might must will well without also does make makes made need needs one two
 的 了 和 是 在 有 没有 未 对 与 或 及 会 可能 应该 需要 一个 这个 进行 使用 时 中 等 但 也 都 就 不
+代码 函数 方法 候选 实现 问题 情况 存在 导致 可以 如果 比如 例如 非常 较 很
 """
-WORDCLOUD_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+WORDCLOUD_DOMAIN_STOPWORDS = frozenset(_DOMAIN_STOPWORDS_TEXT.split())
 
 CHART_DPI = 110
 HTML_MAX_SCORE_ROWS = 500

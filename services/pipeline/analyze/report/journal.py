@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyze.constants import ISSUE_TEXT_MAX_CHARS
 from analyze.journal import read_journal_lines
 from analyze.report import constants as c
+from analyze.report.verdict_records import AttemptCounts, VerdictRecord, issue_text_bound, verdict_record
 
 
 class JournalError(ValueError):
@@ -31,6 +33,8 @@ class Candidate:
     truncated: bool
     scores: dict[str, float]
     rank: int
+    code_chars: int | None = None
+    passed: bool | None = None  # the input's ground truth, None when unlabelled
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class Issue:
     category: str
     severity: str
     text: str
+    cut: bool = False  # the text reached its length bound, so its last word may be cut in half
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,8 @@ class Journal:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    verdicts: list[VerdictRecord] = field(default_factory=list)
+    attempts: AttemptCounts = field(default_factory=AttemptCounts)
 
 
 class _Line:
@@ -150,8 +157,9 @@ def _add_result(journal: Journal, line: _Line) -> None:
     ]
     _check_ranks(line, candidates)
     model_of = {candidate.candidate_id: candidate.model for candidate in candidates}
+    bound = issue_text_bound(obj.get("requests") or [], ISSUE_TEXT_MAX_CHARS)
     issues = [
-        _issue(line, task_id, item, f"issues[{i}].", model_of)
+        _issue(line, task_id, item, f"issues[{i}].", model_of, bound)
         for i, item in enumerate(line.opt(obj, "issues", list, []))
     ]
     requests = [
@@ -159,13 +167,21 @@ def _add_result(journal: Journal, line: _Line) -> None:
         for i, item in enumerate(line.opt(obj, "requests", list, []))
     ]
     swap = line.opt(obj, "swap", dict)
+    positions = {candidate.candidate_id: candidate.position for candidate in candidates}
+    ranks = {candidate.candidate_id: candidate.rank for candidate in candidates}
     # Only now, with the whole line valid, does it count.
+    repaired = journal.attempts.add_requests(obj.get("requests") or [])
+    journal.attempts.verdicts += 1
+    verdict = verdict_record(obj, task_id, positions, ranks, repaired)
+    journal.attempts.repaired += verdict.repaired
+    journal.verdicts.append(verdict)
     journal.result_task_ids.add(task_id)
     journal.candidates.extend(candidates)
     journal.issues.extend(issues)
     journal.requests.extend(requests)
-    if swap is not None:
-        journal.swap_consistency.append(line.get(swap, "position_consistent", bool, "swap."))
+    consistent = None if swap is None else swap.get("position_consistent", swap.get("top1_agree"))
+    if isinstance(consistent, bool):  # the first format's name, or the one --swap writes now
+        journal.swap_consistency.append(consistent)
     started = line.opt(obj, "started_at", NUMBER)
     finished = line.opt(obj, "finished_at", NUMBER)
     if started is not None and finished is not None:
@@ -191,6 +207,8 @@ def _candidate(line: _Line, task_id: str, item: Any, path: str) -> Candidate:
         truncated=bool(item.get("truncated", False)),
         scores={name: float(value) for name, value in scores.items()},
         rank=line.get(item, "rank", int, path),
+        code_chars=line.opt(item, "code_chars", int),
+        passed=line.opt(item, "passed", bool),
     )
 
 
@@ -200,17 +218,20 @@ def _check_ranks(line: _Line, candidates: list[Candidate]) -> None:
         raise JournalError(f"{line.where}: field 'candidates[].rank' is {ranks}, not a permutation of 1..N")
 
 
-def _issue(line: _Line, task_id: str, item: Any, path: str, model_of: dict[str, str]) -> Issue:
+def _issue(line: _Line, task_id: str, item: Any, path: str, model_of: dict[str, str], bound: int) -> Issue:
     if not isinstance(item, dict):
         raise JournalError(f"{line.where}: field '{path[:-1]}' is not an object")
     candidate_id = line.opt(item, "candidate_id", str)
+    text = line.opt(item, "text", str, "")
     return Issue(
         task_id=task_id,
         candidate_id=candidate_id,
         model=line.opt(item, "model", str) or model_of.get(candidate_id or ""),
         category=line.get(item, "category", str, path),
         severity=line.opt(item, "severity", str, ""),
-        text=line.opt(item, "text", str, ""),
+        text=text,
+        # as long as its schema bound: cut there, maybe mid-word
+        cut=bool(item.get("cut")) or len(text) >= bound,
     )
 
 
@@ -232,6 +253,7 @@ def _add_failure(journal: Journal, line: _Line) -> None:
     task_id = line.get(line.obj, "task_id", str)
     kind = line.get(line.obj, "kind", str)
     requests = line.opt(line.obj, "requests", list, [])
+    journal.attempts.add_failure(line.obj)
     journal.requests.extend(
         _request(line, task_id, item, f"requests[{i}].", succeeded=False) for i, item in enumerate(requests)
     )

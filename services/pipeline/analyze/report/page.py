@@ -15,15 +15,11 @@ import pandas as pd
 
 from analyze.report import constants as c
 from analyze.report.analysis import Analysis
-from analyze.report.tables import issues_frame, scores_frame
+from analyze.report.i18n import Texts
+from analyze.report.tables import SCORE_KEYS, issues_frame, scores_frame
+from analyze.report.trust_section import trust_section
 
-_CHART_CAPTIONS = {
-    "chart_ranking": "Bradley-Terry strength per model with its 95% bootstrap interval (resampled tasks).",
-    "chart_win_rates": "Share of within-task pairs the row model won against the column model.",
-    "chart_scores_by_model": "Distribution of each model's scores (box: quartiles, triangle: mean).",
-    "chart_dimensions": "Mean score per dimension and model with 95% t-intervals.",
-    "chart_backends": "Requests per backend and their latency.",
-}
+_CHARTS = ("chart_ranking", "chart_win_rates", "chart_scores_by_model", "chart_dimensions", "chart_backends")
 
 
 class Cell:
@@ -35,7 +31,7 @@ class Cell:
 
 
 def fmt(value: Any, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, float):
         return f"{value:.{digits}f}"
@@ -74,35 +70,39 @@ def image(path: Path, alt: str, caption: str = "") -> str:
 
 def render(analysis: Analysis, images: dict[str, Path], output_dir: Path) -> str:
     summary = analysis.summary
+    t = analysis.texts
     sections = [
-        _warnings(analysis.warnings),
-        _overview(summary),
-        _models(analysis) if analysis.model_rows else _empty(),
-        _charts(images),
+        _warnings(analysis.warnings, t),
+        trust_section(summary["judge"], t),
+        _overview(summary, t),
+        _models(analysis) if analysis.model_rows else _empty(t),
+        _charts(images, t),
         _pairwise(analysis),
         _issues(analysis, images.get("wordcloud")),
-        _backends(summary),
+        _backends(summary, t),
         _failures(analysis),
         _scores(analysis),
-        _definitions(summary["bradley_terry"]["prior_wins_per_pair_side"]),
+        _definitions(summary["bradley_terry"], t),
     ]
     css = resources.files("analyze.report").joinpath("report.css").read_text(encoding="utf-8")
     judges = ", ".join(summary["judge_models"]) or "–"
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    title = html.escape(t("title"))
     return (
-        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{t.html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>judge-fleet report – {html.escape(output_dir.name)}</title><style>{css}</style></head><body>"
-        f"<header><h1>judge-fleet report</h1><p>{html.escape(str(output_dir))} · judge: {html.escape(judges)}"
-        f" · generated {generated}</p></header><main>{''.join(sections)}</main></body></html>\n"
+        f"<title>{title} – {html.escape(output_dir.name)}</title><style>{css}</style></head><body>"
+        f"<header><h1>{title}</h1><p>{html.escape(str(output_dir))} · {html.escape(t('judge'))}: "
+        f"{html.escape(judges)} · {html.escape(t('generated'))} {generated}</p></header>"
+        f"<main>{''.join(sections)}</main></body></html>\n"
     )
 
 
-def _warnings(warnings: list[str]) -> str:
+def _warnings(warnings: list[str], t: Texts) -> str:
     if not warnings:
         return ""
     items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
-    return f'<div class="warning"><strong>Warnings</strong><ul>{items}</ul></div>'
+    return f'<div class="warning"><strong>{html.escape(t("warnings"))}</strong><ul>{items}</ul></div>'
 
 
 def _card(name: str, value: str, css: str = "") -> str:
@@ -110,22 +110,22 @@ def _card(name: str, value: str, css: str = "") -> str:
     return f'<div class="card {css}">{value_html}<div class="name">{html.escape(name)}</div></div>'
 
 
-def _overview(summary: dict[str, Any]) -> str:
+def _overview(summary: dict[str, Any], t: Texts) -> str:
     tasks = summary["tasks"]
     consistency = summary["position_consistency"]
     cards = [
-        _card("tasks", str(tasks["total"])),
-        _card("succeeded", str(tasks["succeeded"]), "good"),
-        _card("failed", str(tasks["failed"]), "bad" if tasks["failed"] else ""),
-        _card("rejected", str(tasks["rejected"]), "bad" if tasks["rejected"] else ""),
-        _card("skipped", str(tasks["skipped"])),
-        _card("elapsed", _duration(summary["elapsed_s"])),
-        _card("tasks / s", fmt(summary["tasks_per_s"])),
-        _card("tokens / s", fmt(summary["tokens_per_s"], 0)),
+        _card(t("card_tasks"), str(tasks["total"])),
+        _card(t("card_succeeded"), str(tasks["succeeded"]), "good"),
+        _card(t("card_failed"), str(tasks["failed"]), "bad" if tasks["failed"] else ""),
+        _card(t("card_rejected"), str(tasks["rejected"]), "bad" if tasks["rejected"] else ""),
+        _card(t("card_skipped"), str(tasks["skipped"])),
+        _card(t("card_elapsed"), _duration(summary["elapsed_s"])),
+        _card(t("card_tasks_per_s"), fmt(summary["tasks_per_s"])),
+        _card(t("card_tokens_per_s"), fmt(summary["tokens_per_s"], 0)),
     ]
     if consistency:
-        cards.append(_card("position consistency", pct(consistency["share"])))
-    return f'<h2>Overview</h2><div class="cards">{"".join(cards)}</div>'
+        cards.append(_card(t("card_position_consistency"), pct(consistency["share"])))
+    return f'<h2>{html.escape(t("overview"))}</h2><div class="cards">{"".join(cards)}</div>'
 
 
 def _duration(seconds: float | None) -> str:
@@ -136,26 +136,25 @@ def _duration(seconds: float | None) -> str:
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
 
 
-def _empty() -> str:
-    return (
-        '<div class="notice"><strong>No judged tasks yet.</strong> results.jsonl holds no verdicts, so there '
-        "are no scores, rankings or charts. Run <code>analyze run</code> on this directory first.</div>"
-    )
+def _empty(t: Texts) -> str:
+    return f'<div class="notice"><strong>{html.escape(t("empty_title"))}</strong> {t("empty_body")}</div>'
 
 
 def _models(analysis: Analysis) -> str:
+    t = analysis.texts
     headline = c.OVERALL if c.OVERALL in analysis.dimensions else analysis.dimensions[0]
     ranking = table(
         [
-            "#",
-            "model",
-            "candidates",
-            f"{headline} mean",
-            "95% CI",
-            "mean rank",
-            "win rate",
-            "BT strength",
-            "95% CI",
+            t("col_rank"),
+            t("col_model"),
+            t("col_candidates"),
+            t("col_mean", dimension=t.dimension(headline)),
+            t("col_ci"),
+            t("col_mean_rank"),
+            t("col_win_rate"),
+            t("col_bt"),
+            t("col_ci"),
+            t("col_bt_lc"),
         ],
         (
             [
@@ -168,55 +167,64 @@ def _models(analysis: Analysis) -> str:
                 Cell(pct(row["win_rate"]), "num"),
                 num(row["bt_strength"], 3),
                 ci(row["bt_ci_low"], row["bt_ci_high"], 3),
+                num(row.get("bt_lc_strength"), 3),
             ]
             for i, row in enumerate(analysis.model_rows, start=1)
         ),
     )
     per_dimension = table(
-        ["model", *analysis.dimensions],
+        [t("col_model"), *map(t.dimension, analysis.dimensions)],
         (
             [row["model"], *(num(row[f"{d}_mean"]) for d in analysis.dimensions)]
             for row in analysis.model_rows
         ),
     )
-    return f"<h2>Ranking</h2>{ranking}<h3>Mean score per dimension</h3>{per_dimension}"
+    note = f"<p class='muted'>{html.escape(t('ranking_note'))}</p>"
+    return (
+        f"<h2>{html.escape(t('ranking'))}</h2>{note}{ranking}"
+        f"<h3>{html.escape(t('per_dimension'))}</h3>{per_dimension}"
+    )
 
 
-def _charts(images: dict[str, Path]) -> str:
+def _charts(images: dict[str, Path], t: Texts) -> str:
     figures = [
-        image(images[k], k.removeprefix("chart_"), text) for k, text in _CHART_CAPTIONS.items() if k in images
+        image(images[k], k.removeprefix("chart_"), t("cap_" + k.removeprefix("chart_")))
+        for k in _CHARTS
+        if k in images
     ]
-    return f"<h2>Charts</h2>{''.join(figures)}" if figures else ""
+    return f"<h2>{html.escape(t('charts'))}</h2>{''.join(figures)}" if figures else ""
 
 
 def _pairwise(analysis: Analysis) -> str:
     if len(analysis.models) < 2:
         return ""
+    t = analysis.texts
     models, shares = analysis.ranked_pairwise()
     rows = ([model, *(Cell(pct(share), "num") for share in shares[i])] for i, model in enumerate(models))
-    return f"<h2>Head to head (row beats column)</h2>{table(['model', *models], rows)}"
+    return f"<h2>{html.escape(t('head_to_head'))}</h2>{table([t('col_model'), *models], rows)}"
 
 
 def _issues(analysis: Analysis, cloud: Path | None) -> str:
+    t = analysis.texts
+    heading = f"<h2>{html.escape(t('issues'))}</h2>"
     frame = issues_frame(analysis)
     if frame.empty:
-        return "<h2>Issues</h2><p class='muted'>The judge reported no issues.</p>"
-    headers = ["category", *map(str, frame.columns)]
+        return f"{heading}<p class='muted'>{html.escape(t('no_issues'))}</p>"
+    columns = [t("col_total") if col == "total" else str(col) for col in frame.columns]
+    headers = [t("col_category"), *columns]
     rows = (
-        [str(category), *(num(int(v)) for v in values)]
+        [t.dimension(str(category)), *(num(int(v)) for v in values)]
         for category, values in zip(frame.index, frame.values, strict=True)
     )
     severities = analysis.summary["issues_by_severity"]
-    severity_table = table(list(severities), [[num(v) for v in severities.values()]])
-    cloud_html = (
-        image(cloud, "word cloud of issues", "Most frequent words in the judge's issue texts.")
-        if cloud
-        else ""
+    severity_table = table([t.term("sev", s) for s in severities], [[num(v) for v in severities.values()]])
+    cloud_html = image(cloud, t("alt_wordcloud"), t("cap_wordcloud")) if cloud else ""
+    return (
+        f"{heading}{table(headers, rows)}<h3>{html.escape(t('by_severity'))}</h3>{severity_table}{cloud_html}"
     )
-    return f"<h2>Issues</h2>{table(headers, rows)}<h3>By severity</h3>{severity_table}{cloud_html}"
 
 
-def _backends(summary: dict[str, Any]) -> str:
+def _backends(summary: dict[str, Any], t: Texts) -> str:
     backends = summary["backends"]
     if not backends:
         return ""
@@ -232,51 +240,68 @@ def _backends(summary: dict[str, Any]) -> str:
         ]
         for name, stats in backends.items()
     )
-    headers = ["backend", "requests", "share", "p50 s", "p95 s", "p99 s", "for failed tasks"]
-    return f"<h2>Backends</h2>{table(headers, rows)}"
+    keys = ["col_backend", "col_requests", "col_share", "col_p50", "col_p95", "col_p99", "col_for_failed"]
+    return f"<h2>{html.escape(t('backends'))}</h2>{table([t(k) for k in keys], rows)}"
 
 
 def _failures(analysis: Analysis) -> str:
+    t = analysis.texts
     parts = []
     kinds = analysis.summary["failures_by_kind"]
     if kinds:
         parts.append(
-            "<h3>Failed tasks by kind</h3>"
-            + table(["kind", "tasks"], ([k, num(v)] for k, v in kinds.items()))
+            f"<h3>{html.escape(t('failed_by_kind'))}</h3>"
+            + table([t("col_kind"), t("col_tasks")], ([k, num(v)] for k, v in kinds.items()))
         )
     rejects = analysis.journal.rejects
     if rejects:
         rows = ([fmt(r.get("line")), str(r.get("reason", ""))] for r in rejects[: c.HTML_MAX_SCORE_ROWS])
-        parts.append(f"<h3>Rejected input lines ({len(rejects)})</h3>" + table(["line", "reason"], rows))
-    return "<h2>Failures and rejects</h2>" + "".join(parts) if parts else ""
+        parts.append(
+            f"<h3>{html.escape(t('rejected_lines', n=len(rejects)))}</h3>"
+            + table([t("col_line"), t("col_reason")], rows)
+        )
+    return f"<h2>{html.escape(t('failures'))}</h2>" + "".join(parts) if parts else ""
 
 
 def _scores(analysis: Analysis) -> str:
+    t = analysis.texts
     frame: pd.DataFrame = scores_frame(analysis)
     if frame.empty:
         return ""
     shown = frame.head(c.HTML_MAX_SCORE_ROWS)
-    note = (
-        f"<p class='muted'>First {len(shown)} of {len(frame)} rows; all are in {c.SCORES_CSV}.</p>"
-        if len(frame) > len(shown)
-        else ""
-    )
+    first = t("scores_first", shown=len(shown), total=len(frame), file=c.SCORES_CSV)
+    note = f"<p class='muted'>{html.escape(first)}</p>" if len(frame) > len(shown) else ""
     rows = (
-        [num(v) if isinstance(v, int | float) and not isinstance(v, bool) else str(v) for v in r]
+        [num(v) if isinstance(v, int | float) and not isinstance(v, bool) else fmt(v) for v in r]
         for r in shown.itertuples(index=False)
     )
-    return f"<h2>Scores</h2>{note}{table(list(frame.columns), rows)}"
+    headers = [
+        t.term("score", str(name)) if name in _SCORE_COLUMNS else t.dimension(str(name))
+        for name in frame.columns
+    ]
+    return f"<h2>{html.escape(t('scores'))}</h2>{note}{table(headers, rows)}"
 
 
-def _definitions(prior: float) -> str:
-    return (
-        "<h2>How to read this</h2><dl class='defs'>"
-        "<dt>Win rate</dt><dd>Over all pairs of candidates of different models in the same task, the share "
-        "in which the model's candidate was ranked better.</dd>"
-        "<dt>Bradley-Terry strength</dt><dd>P(a beats b) = s_a / (s_a + s_b), fitted to every within-task "
-        f"pair with {prior} pseudo-wins per side of each model pair; geometric mean 1. "
-        "The interval is the 2.5-97.5 percentile over bootstrap refits on resampled tasks.</dd>"
-        "<dt>95% CI of a mean</dt><dd>Student t-interval; none for a single value.</dd>"
-        "<dt>Position consistency</dt><dd>With --swap: share of tasks whose best candidate was the same in "
-        "both presentation orders.</dd></dl>"
+_SCORE_COLUMNS = (*SCORE_KEYS, "rank")  # translated as scores.csv's own columns, the rest as dimensions
+
+
+def _definitions(bradley_terry: dict[str, Any], t: Texts) -> str:
+    entries = [
+        ("def_win_rate", {}),
+        (
+            "def_bt",
+            {
+                "prior": bradley_terry["prior_wins_per_pair_side"],
+                "resamples": bradley_terry["bootstrap_resamples"],
+            },
+        ),
+        ("def_bt_lc", {}),
+        ("def_mean_rank", {}),
+        ("def_ci", {}),
+        ("def_consistency", {}),
+    ]
+    items = "".join(
+        f"<dt>{html.escape(t(key))}</dt><dd>{html.escape(t(key + '_text', **values))}</dd>"
+        for key, values in entries
     )
+    return f"<h2>{html.escape(t('how_to_read'))}</h2><dl class='defs'>{items}</dl>"

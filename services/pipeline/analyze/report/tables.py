@@ -11,11 +11,11 @@ from analyze.report import aggregate
 from analyze.report import constants as c
 from analyze.report.analysis import Analysis
 
-_SCORE_KEYS = ["task_id", "candidate_id", "model", "label", "position", "truncated"]
+SCORE_KEYS = ["task_id", "candidate_id", "model", "label", "position", "truncated", "code_chars", "passed"]
 
 
 def scores_frame(analysis: Analysis) -> pd.DataFrame:
-    columns = [*_SCORE_KEYS, *analysis.dimensions, "rank"]
+    columns = [*SCORE_KEYS, *analysis.dimensions, "rank"]
     rows = (
         [
             candidate.task_id,
@@ -24,12 +24,16 @@ def scores_frame(analysis: Analysis) -> pd.DataFrame:
             candidate.label,
             candidate.position,
             candidate.truncated,
+            candidate.code_chars,
+            candidate.passed,
             *(candidate.scores.get(name) for name in analysis.dimensions),
             candidate.rank,
         ]
         for candidate in analysis.journal.candidates
     )
-    return pd.DataFrame.from_records(list(rows), columns=columns)
+    frame = pd.DataFrame.from_records(list(rows), columns=columns)
+    frame["code_chars"] = frame["code_chars"].astype("Int64")  # integers, empty where unknown
+    return frame
 
 
 def models_frame(analysis: Analysis) -> pd.DataFrame:
@@ -37,6 +41,7 @@ def models_frame(analysis: Analysis) -> pd.DataFrame:
     for name in analysis.dimensions:
         columns += [f"{name}_mean", f"{name}_ci_low", f"{name}_ci_high"]
     columns += ["mean_rank", "wins", "comparisons", "win_rate", "bt_strength", "bt_ci_low", "bt_ci_high"]
+    columns += ["bt_lc_strength"]
     return pd.DataFrame.from_records(analysis.model_rows, columns=columns)
 
 

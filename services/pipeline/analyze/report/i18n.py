@@ -1,0 +1,446 @@
+"""Every word the report shows, in Chinese and English: page headings, captions, table headers, the
+judge-trust banner and its warning sentences, chart titles and axes.
+
+`Texts(lang)` looks a key up in its language; a key missing there falls back to English, so a new string
+never breaks a report, and tests/analyze/report/test_i18n.py checks that both tables hold the same keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyze.report import constants as c
+from analyze.report.judge_trust import Finding
+
+LANGUAGES = ("zh", "en")
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+EN: dict[str, str] = {
+    "title": "judge-fleet report",
+    "judge": "judge",
+    "generated": "generated",
+    # --- trust section ---
+    "trust_heading": "Can this ranking be trusted?",
+    "trust_untrusted": "Do not trust this ranking: the judge's verdicts show the problems below.",
+    "trust_unverified": (
+        'No warning, but nothing checks the judge: no candidate carries ground truth ("passed").'
+    ),
+    "trust_trusted": "The judge beats chance on the ground truth and shows none of the biases checked.",
+    "trust_figures": "The judge's figures",
+    "trust_col_figure": "figure",
+    "trust_col_value": "value",
+    "trust_col_reference": "chance / ideal",
+    "trust_col_threshold": "warning when",
+    "trust_docs": "Formulas and thresholds: docs/report.md, section “Can this ranking be trusted?”.",
+    "fig_truth_accuracy": "pairwise accuracy on ground truth (passed ranked above failed)",
+    "fig_truth_top1": "rank-1 candidate passed",
+    "fig_position_order": "ranking = presentation order",
+    "fig_position_corr": "correlation of shown position and rank",
+    "fig_constant": "verdicts with one overall score for all",
+    "fig_length_corr": "correlation of overall score and code length (within task)",
+    "fig_length_coef": "length coefficient of the length-controlled fit",
+    "fig_swap_tau": "Kendall tau between the two --swap passes",
+    "fig_swap_top1": "same best candidate in both --swap passes",
+    "fig_retries": "requests that needed another attempt",
+    "fig_length_cuts": "attempts cut at max_tokens",
+    "fig_repairs": "verdicts whose ranking was repaired",
+    "pairs_n": "{n} pairs",
+    "tasks_n": "{n} tasks",
+    "not_measured": "not measured",
+    "no_labels": "no labelled pairs",
+    "no_swap": "run with --swap",
+    "not_logged": "not in the journal",
+    "ref_chance": "chance {value}",
+    "ref_ideal": "ideal {value}",
+    "warn_ci_reaches": "95% interval reaches {value}",
+    "warn_at_most_chance": "≤ chance",
+    "warn_excess": "≥ chance + {value}",
+    "warn_abs": "|r| ≥ {value}",
+    "warn_at_least": "≥ {value}",
+    "warn_below": "< {value}",
+    # --- warning sentences (summary.json["judge"]["warnings"]) ---
+    "finding_truth_chance": (
+        "The judge is no better than chance: it ranked the candidate that passed its tests above the one "
+        "that failed in {accuracy:.0%} of {pairs} pairs (95% interval {low:.0%}-{high:.0%}, chance 50%)."
+    ),
+    "finding_truth_worse_than_chance": (
+        "The judge is no better than chance, worse even: it ranked the candidate that passed its tests above "
+        "the one that failed in only {accuracy:.0%} of {pairs} pairs (95% interval {low:.0%}-{high:.0%}, "
+        "chance 50%)."
+    ),
+    "finding_truth_top1": (
+        "The candidate ranked first passed its tests in {rate:.0%} of {tasks} labelled tasks, "
+        "no more often than a random pick ({chance:.0%})."
+    ),
+    "finding_position_order": (
+        "{rate:.0%} of rankings are exactly the order the candidates were shown in "
+        "(chance for these tasks: {chance:.0%}): the judge ranks by position, not by code."
+    ),
+    "finding_position_corr": (
+        "Rank follows the position a candidate was shown at (correlation {corr:.2f}): strong position bias."
+    ),
+    "finding_constant_scores": (
+        "{rate:.0%} of verdicts gave every candidate the same overall score: the scores do not discriminate."
+    ),
+    "finding_swap_tau": (
+        "Judged again in another order, the rankings agree poorly (mean Kendall tau {tau:.2f} over {tasks} "
+        "tasks; 1 = identical)."
+    ),
+    "finding_length_bias": (
+        "Scores follow code length (within-task correlation {corr:.2f}): compare the length-controlled "
+        "strength column."
+    ),
+    "finding_length_cuts": "{rate:.0%} of the judge's replies were cut at max_tokens.",
+    "finding_retries": "{rate:.0%} of requests needed another attempt before a valid verdict.",
+    "finding_repairs": (
+        "{rate:.0%} of verdicts had a ranking that contradicted their own scores and was repaired."
+    ),
+    # --- other sections ---
+    "warnings": "Warnings",
+    "overview": "Overview",
+    "card_tasks": "tasks",
+    "card_succeeded": "succeeded",
+    "card_failed": "failed",
+    "card_rejected": "rejected",
+    "card_skipped": "skipped",
+    "card_elapsed": "elapsed",
+    "card_tasks_per_s": "tasks / s",
+    "card_tokens_per_s": "tokens / s",
+    "card_position_consistency": "position consistency",
+    "empty_title": "No judged tasks yet.",
+    "empty_body": (
+        "results.jsonl holds no verdicts, so there are no scores, rankings or charts. "
+        "Run <code>analyze run</code> on this directory first."
+    ),
+    "ranking": "Ranking",
+    "ranking_note": (
+        "Strongest first by Bradley-Terry strength. Mean rank: 0 = always best, 1 = always worst. "
+        "Read it with the trust section above."
+    ),
+    "col_rank": "#",
+    "col_model": "model",
+    "col_candidates": "candidates",
+    "col_mean": "{dimension} mean",
+    "col_ci": "95% CI",
+    "col_mean_rank": "mean rank",
+    "col_win_rate": "win rate",
+    "col_bt": "BT strength",
+    "col_bt_lc": "BT, length-controlled",
+    "per_dimension": "Mean score per dimension",
+    "charts": "Charts",
+    "head_to_head": "Head to head (row beats column)",
+    "issues": "Issues",
+    "no_issues": "The judge reported no issues.",
+    "col_category": "category",
+    "col_total": "total",
+    "by_severity": "By severity",
+    "backends": "Backends",
+    "col_backend": "backend",
+    "col_requests": "requests",
+    "col_share": "share",
+    "col_p50": "p50 s",
+    "col_p95": "p95 s",
+    "col_p99": "p99 s",
+    "col_for_failed": "for failed tasks",
+    "failures": "Failures and rejects",
+    "failed_by_kind": "Failed tasks by kind",
+    "col_kind": "kind",
+    "col_tasks": "tasks",
+    "rejected_lines": "Rejected input lines ({n})",
+    "col_line": "line",
+    "col_reason": "reason",
+    "scores": "Scores",
+    "scores_first": "First {shown} of {total} rows; all are in {file}.",
+    "how_to_read": "How to read this",
+    "def_win_rate": "Win rate",
+    "def_win_rate_text": (
+        "Over all pairs of candidates of different models in the same task, the share in which the "
+        "model's candidate was ranked better."
+    ),
+    "def_bt": "Bradley-Terry strength",
+    "def_bt_text": (
+        "P(a beats b) = s_a / (s_a + s_b), fitted to every within-task pair, each pair weighing 1/(N-1) so "
+        "every task counts the same whatever its N, with {prior} pseudo-wins per side of each model pair; "
+        "geometric mean 1. The interval is the 2.5-97.5 percentile over {resamples} bootstrap refits on "
+        "resampled tasks."
+    ),
+    "def_bt_lc": "Length-controlled strength",
+    "def_bt_lc_text": (
+        "The same fit with the pair's normalised code-length difference as a covariate (Arena-Hard's "
+        "style control): the strength a model keeps when the judge's taste for longer code is taken out."
+    ),
+    "def_mean_rank": "Mean rank",
+    "def_mean_rank_text": (
+        "Mean of (rank - 1) / (N - 1) over the model's candidates: 0 always best, 1 always worst."
+    ),
+    "def_ci": "95% CI of a mean",
+    "def_ci_text": "Student t-interval; none for a single value.",
+    "def_consistency": "Position consistency",
+    "def_consistency_text": (
+        "With --swap: share of tasks whose best candidate was the same in both presentation orders."
+    ),
+    # --- captions ---
+    "cap_ranking": "Bradley-Terry strength per model with its 95% bootstrap interval (resampled tasks).",
+    "cap_win_rates": "Share of within-task pairs the row model won against the column model.",
+    "cap_scores_by_model": "Distribution of each model's scores (box: quartiles, triangle: mean).",
+    "cap_dimensions": "Mean score per dimension and model with 95% t-intervals.",
+    "cap_backends": "Requests per backend and their latency.",
+    "cap_wordcloud": (
+        "Keywords of the judge's issue texts, sized by TF-IDF over this run's issues (stop words removed)."
+    ),
+    "alt_wordcloud": "word cloud of issue keywords",
+    # --- charts ---
+    "chart_scores_title": "{dimension} score by model",
+    "chart_score_axis": "score (1-10)",
+    "chart_dimensions_title": "mean score per dimension (95% CI)",
+    "chart_win_title": "win rate of row model vs column model",
+    "chart_opponent": "opponent",
+    "chart_model": "model",
+    "chart_bt_title": "Bradley-Terry strength (95% bootstrap CI, geometric mean 1)",
+    "chart_bt_axis": "strength (log)",
+    "chart_share_title": "share of requests",
+    "chart_share_axis": "share",
+    "chart_latency_title": "request latency",
+    "chart_latency_axis": "seconds",
+    # --- vocabulary ---
+    "dim_correctness": "correctness",
+    "dim_readability": "readability",
+    "dim_efficiency": "efficiency",
+    "dim_robustness": "robustness",
+    "dim_maintainability": "maintainability",
+    "dim_overall": "overall",
+    "dim_security": "security",
+    "dim_style": "style",
+    "dim_other": "other",
+    "sev_low": "low",
+    "sev_medium": "medium",
+    "sev_high": "high",
+    "sev_critical": "critical",
+    "sev_(none)": "(none)",
+    "score_task_id": "task",
+    "score_candidate_id": "candidate",
+    "score_model": "model",
+    "score_label": "label",
+    "score_position": "position",
+    "score_truncated": "truncated",
+    "score_code_chars": "code chars",
+    "score_passed": "passed",
+    "score_rank": "rank",
+}
+
+ZH: dict[str, str] = {
+    "title": "judge-fleet 评测报告",
+    "judge": "评审模型",
+    "generated": "生成于",
+    "trust_heading": "这个排名可信吗？",
+    "trust_untrusted": "请勿相信这个排名：评审模型的判决存在下列问题。",
+    "trust_unverified": '没有警告，但无从核验评审模型：没有候选答案带有真实标签（"passed"）。',
+    "trust_trusted": "评审模型在真实标签上优于随机，且未发现所检查的偏差。",
+    "trust_figures": "评审模型的各项指标",
+    "trust_col_figure": "指标",
+    "trust_col_value": "数值",
+    "trust_col_reference": "随机 / 理想",
+    "trust_col_threshold": "警告条件",
+    "trust_docs": "公式与阈值见 docs/report.md 的“Can this ranking be trusted?”一节。",
+    "fig_truth_accuracy": "真实标签上的成对准确率（通过者排在未通过者之前）",
+    "fig_truth_top1": "排名第一的候选通过测试",
+    "fig_position_order": "排名等于展示顺序",
+    "fig_position_corr": "展示位置与排名的相关系数",
+    "fig_constant": "所有候选综合分相同的判决",
+    "fig_length_corr": "综合分与代码长度的相关系数（任务内）",
+    "fig_length_coef": "长度控制拟合的长度系数",
+    "fig_swap_tau": "两次 --swap 评审之间的 Kendall tau",
+    "fig_swap_top1": "两次 --swap 评审的最佳候选相同",
+    "fig_retries": "需要重试的请求",
+    "fig_length_cuts": "在 max_tokens 处被截断的尝试",
+    "fig_repairs": "排名被修复的判决",
+    "pairs_n": "{n} 对",
+    "tasks_n": "{n} 个任务",
+    "not_measured": "未测量",
+    "no_labels": "没有带标签的候选对",
+    "no_swap": "需使用 --swap 运行",
+    "not_logged": "日志中没有记录",
+    "ref_chance": "随机 {value}",
+    "ref_ideal": "理想 {value}",
+    "warn_ci_reaches": "95% 区间达到 {value}",
+    "warn_at_most_chance": "≤ 随机",
+    "warn_excess": "≥ 随机 + {value}",
+    "warn_abs": "|r| ≥ {value}",
+    "warn_at_least": "≥ {value}",
+    "warn_below": "< {value}",
+    "finding_truth_chance": (
+        "评审模型不比随机猜测更好：在 {pairs} 对候选中，它只在 {accuracy:.0%} 的情况下把通过测试的候选"
+        "排在未通过的之前（95% 区间 {low:.0%}-{high:.0%}，随机为 50%）。"
+    ),
+    "finding_truth_worse_than_chance": (
+        "评审模型不比随机猜测更好，甚至更差：在 {pairs} 对候选中，"
+        "它仅在 {accuracy:.0%} 的情况下把通过测试的候选排在未通过的之前"
+        "（95% 区间 {low:.0%}-{high:.0%}，随机为 50%）。"
+    ),
+    "finding_truth_top1": (
+        "在 {tasks} 个有标签的任务中，排名第一的候选有 {rate:.0%} 通过测试，"
+        "并不比随机挑选（{chance:.0%}）更好。"
+    ),
+    "finding_position_order": (
+        "{rate:.0%} 的排名与候选的展示顺序完全相同（这些任务的随机概率为 {chance:.0%}）："
+        "评审模型按位置而不是按代码排名。"
+    ),
+    "finding_position_corr": "排名跟随候选的展示位置（相关系数 {corr:.2f}）：存在严重的位置偏差。",
+    "finding_constant_scores": "{rate:.0%} 的判决给所有候选打了相同的综合分：分数没有区分度。",
+    "finding_swap_tau": (
+        "换一种顺序再评一次，两次排名的一致性很差"
+        "（{tasks} 个任务的平均 Kendall tau 为 {tau:.2f}；1 表示完全相同）。"
+    ),
+    "finding_length_bias": "分数跟随代码长度（任务内相关系数 {corr:.2f}）：请对照长度控制后的强度一列。",
+    "finding_length_cuts": "评审模型的回复中有 {rate:.0%} 在 max_tokens 处被截断。",
+    "finding_retries": "{rate:.0%} 的请求需要重试才得到有效判决。",
+    "finding_repairs": "{rate:.0%} 的判决排名与其自身分数矛盾，已被修复。",
+    "warnings": "警告",
+    "overview": "概览",
+    "card_tasks": "任务",
+    "card_succeeded": "成功",
+    "card_failed": "失败",
+    "card_rejected": "拒绝",
+    "card_skipped": "跳过",
+    "card_elapsed": "耗时",
+    "card_tasks_per_s": "任务 / 秒",
+    "card_tokens_per_s": "token / 秒",
+    "card_position_consistency": "位置一致性",
+    "empty_title": "还没有评审过的任务。",
+    "empty_body": (
+        "results.jsonl 中没有判决，因此没有分数、排名或图表。请先在该目录上运行 <code>analyze run</code>。"
+    ),
+    "ranking": "排名",
+    "ranking_note": (
+        "按 Bradley-Terry 强度从强到弱排列。平均名次：0 表示总是最好，1 表示总是最差。"
+        "请结合上方的可信度一节阅读。"
+    ),
+    "col_rank": "#",
+    "col_model": "模型",
+    "col_candidates": "候选数",
+    "col_mean": "{dimension}均值",
+    "col_ci": "95% 置信区间",
+    "col_mean_rank": "平均名次",
+    "col_win_rate": "胜率",
+    "col_bt": "BT 强度",
+    "col_bt_lc": "BT（长度控制）",
+    "per_dimension": "各维度平均分",
+    "charts": "图表",
+    "head_to_head": "两两对比（行胜列）",
+    "issues": "问题",
+    "no_issues": "评审模型没有报告问题。",
+    "col_category": "类别",
+    "col_total": "合计",
+    "by_severity": "按严重程度",
+    "backends": "后端",
+    "col_backend": "后端",
+    "col_requests": "请求数",
+    "col_share": "占比",
+    "col_p50": "p50 秒",
+    "col_p95": "p95 秒",
+    "col_p99": "p99 秒",
+    "col_for_failed": "失败任务的请求",
+    "failures": "失败与拒绝",
+    "failed_by_kind": "按类型统计的失败任务",
+    "col_kind": "类型",
+    "col_tasks": "任务数",
+    "rejected_lines": "被拒绝的输入行（{n}）",
+    "col_line": "行",
+    "col_reason": "原因",
+    "scores": "分数",
+    "scores_first": "显示前 {shown} 行（共 {total} 行）；完整数据见 {file}。",
+    "how_to_read": "如何阅读",
+    "def_win_rate": "胜率",
+    "def_win_rate_text": "在同一任务中不同模型的所有候选对里，该模型的候选排名更靠前的比例。",
+    "def_bt": "Bradley-Terry 强度",
+    "def_bt_text": (
+        "P(a 胜 b) = s_a / (s_a + s_b)，用任务内的每一对候选拟合，每对的权重为 1/(N-1)，使每个任务无论 N "
+        "多大都同等重要；每对模型两侧各加 {prior} 个伪胜场；几何平均为 1。区间是对任务重抽样 {resamples} 次"
+        "重新拟合后的 2.5-97.5 百分位。"
+    ),
+    "def_bt_lc": "长度控制强度",
+    "def_bt_lc_text": (
+        "同一拟合加入候选对的归一化代码长度差作为协变量（Arena-Hard 的风格控制）："
+        "去掉评审模型偏爱长代码的影响后模型保留的强度。"
+    ),
+    "def_mean_rank": "平均名次",
+    "def_mean_rank_text": "该模型所有候选的 (名次 - 1) / (N - 1) 的平均值：0 表示总是最好，1 表示总是最差。",
+    "def_ci": "均值的 95% 置信区间",
+    "def_ci_text": "Student t 区间；只有一个值时不给出。",
+    "def_consistency": "位置一致性",
+    "def_consistency_text": "使用 --swap 时：两种展示顺序下最佳候选相同的任务比例。",
+    "cap_ranking": "每个模型的 Bradley-Terry 强度及其 95% bootstrap 区间（重抽样任务）。",
+    "cap_win_rates": "行模型在任务内对列模型获胜的比例。",
+    "cap_scores_by_model": "各模型分数的分布（箱体：四分位数，三角：均值）。",
+    "cap_dimensions": "各模型在各维度上的平均分及 95% t 区间。",
+    "cap_backends": "各后端的请求数及其延迟。",
+    "cap_wordcloud": "评审模型问题描述中的关键词，字号按本次运行所有问题上的 TF-IDF 权重（已去除停用词）。",
+    "alt_wordcloud": "问题关键词词云",
+    "chart_scores_title": "各模型的{dimension}分数",
+    "chart_score_axis": "分数 (1-10)",
+    "chart_dimensions_title": "各维度平均分（95% 置信区间）",
+    "chart_win_title": "行模型对列模型的胜率",
+    "chart_opponent": "对手",
+    "chart_model": "模型",
+    "chart_bt_title": "Bradley-Terry 强度（95% bootstrap 区间，几何平均为 1）",
+    "chart_bt_axis": "强度（对数）",
+    "chart_share_title": "请求占比",
+    "chart_share_axis": "占比",
+    "chart_latency_title": "请求延迟",
+    "chart_latency_axis": "秒",
+    "dim_correctness": "正确性",
+    "dim_readability": "可读性",
+    "dim_efficiency": "效率",
+    "dim_robustness": "健壮性",
+    "dim_maintainability": "可维护性",
+    "dim_overall": "综合",
+    "dim_security": "安全",
+    "dim_style": "风格",
+    "dim_other": "其他",
+    "sev_low": "低",
+    "sev_medium": "中",
+    "sev_high": "高",
+    "sev_critical": "严重",
+    "sev_(none)": "（无）",
+    "score_task_id": "任务",
+    "score_candidate_id": "候选",
+    "score_model": "模型",
+    "score_label": "标签",
+    "score_position": "位置",
+    "score_truncated": "截断",
+    "score_code_chars": "代码字符数",
+    "score_passed": "通过测试",
+    "score_rank": "名次",
+}
+
+TABLES = {"en": EN, "zh": ZH}
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise ValueError(f"report language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    return lang
+
+
+class Texts:
+    """The report's words in one language."""
+
+    def __init__(self, lang: str = c.DEFAULT_LANG) -> None:
+        self.lang = check_lang(lang)
+        self.table = TABLES[lang]
+        self.html_lang = HTML_LANG[lang]
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = self.table.get(key, EN[key])
+        return text.format(**values) if values else text
+
+    def term(self, prefix: str, name: str) -> str:
+        """A vocabulary word (dimension, severity, column) in this language; unknown names stay as is."""
+        key = f"{prefix}_{name}"
+        return self.table.get(key, EN.get(key, name))
+
+    def dimension(self, name: str) -> str:
+        return self.term("dim", name)
+
+    def finding(self, finding: Finding) -> str:
+        return self(f"finding_{finding.code}", **finding.values)
