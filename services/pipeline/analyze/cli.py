@@ -20,6 +20,8 @@ app = typer.Typer(
 EXIT_INTERRUPTED = 130
 # Some tasks ended without a verdict: scripts (make analyze, CI) must not take the run for a success.
 EXIT_SOME_FAILED = 1
+# Unreadable input, or an output directory whose journal this run must not extend.
+EXIT_USAGE = 2
 
 
 def _concurrency(value: str | None) -> str | None:
@@ -57,9 +59,11 @@ def run(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="only the first N valid tasks of the input")] = None,
     swap: Annotated[
-        bool | None, typer.Option("--swap/--no-swap", help="judge again in reversed order")
+        bool | None,
+        typer.Option("--swap/--no-swap", help="judge again with every candidate moved (rotated order)"),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="seed of the candidate shuffle")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed of the candidate shuffle and of sampling")] = None,
+    temperature: Annotated[float | None, typer.Option(help="sampling temperature of the judge")] = None,
     timeout: Annotated[float | None, typer.Option(help="per-request timeout in seconds")] = None,
     max_retries: Annotated[
         int | None, typer.Option(help="retries on 429/5xx/timeouts/connection errors")
@@ -67,13 +71,21 @@ def run(
     max_input_tokens: Annotated[
         int | None, typer.Option(help="prompt budget; longer candidates are truncated")
     ] = None,
-    prompts_dir: Annotated[
-        Path | None, typer.Option(help="directory with system.md / user.md overrides")
+    max_output_tokens: Annotated[
+        int | None, typer.Option(help="cap on max_tokens (each request asks for its verdict's largest size)")
     ] = None,
+    prompts_dir: Annotated[
+        Path | None, typer.Option(help="directory with system.md / user.md / repair.md overrides")
+    ] = None,
+    force_resume: Annotated[
+        bool,
+        typer.Option("--force-resume", help="resume although the journal was judged with other settings"),
+    ] = False,
     lang: Annotated[str | None, typer.Option(help="console language: zh or en")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
 ) -> None:
     """Judge every task; rerun on the same OUTPUT_DIR to resume (finished tasks are skipped)."""
+    from analyze.fingerprint import ConfigurationMismatch
     from analyze.pipeline import NoModelError, execute_pipeline
 
     settings = _settings(
@@ -85,10 +97,13 @@ def run(
         limit=limit,
         swap=swap,
         seed=seed,
+        temperature=temperature,
         timeout_s=timeout,
         max_retries=max_retries,
         max_input_tokens=max_input_tokens,
+        max_output_tokens=max_output_tokens,
         prompts_dir=prompts_dir,
+        force_resume=force_resume or None,
         lang=lang,
     )
     if not input_jsonl.is_file():
@@ -96,6 +111,9 @@ def run(
         raise typer.Exit(2)
     try:
         outcome = execute_pipeline(settings, report=report)
+    except ConfigurationMismatch as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
     except (NoModelError, RuntimeError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc

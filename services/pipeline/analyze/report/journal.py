@@ -178,7 +178,9 @@ def _add_result(journal: Journal, line: _Line) -> None:
     journal.issues.extend(issues)
     journal.requests.extend(requests)
     if swap is not None:
-        journal.swap_consistency.append(line.get(swap, "position_consistent", bool, "swap."))
+        # top1_agree since the rotated second pass; position_consistent in journals from before.
+        name = "top1_agree" if "top1_agree" in swap else "position_consistent"
+        journal.swap_consistency.append(line.get(swap, name, bool, "swap."))
     started = line.opt(obj, "started_at", NUMBER)
     finished = line.opt(obj, "finished_at", NUMBER)
     if started is not None and finished is not None:
