@@ -68,6 +68,8 @@ class Journal:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Run fingerprints of the verdict lines (None: a line from before fingerprints; analyze.fingerprint).
+    fingerprints: set[str | None] = field(default_factory=set)
 
 
 class _Line:
@@ -174,6 +176,7 @@ def _add_result(journal: Journal, line: _Line) -> None:
     swap = line.opt(obj, "swap", dict)
     # Only now, with the whole line valid, does it count.
     journal.result_task_ids.add(task_id)
+    journal.fingerprints.add(line.opt(obj, "fingerprint", str))
     journal.candidates.extend(candidates)
     journal.issues.extend(issues)
     journal.requests.extend(requests)
