@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -212,3 +213,13 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+USER_ENV_PREFIXES = ("ANALYZE_", "VLLM_", "USE_MULTI_VLLM", "INPUT_JSONL", "OUTPUT_DIR")
+
+
+def clear_user_env(monkeypatch: Any) -> None:
+    """Drop the caller's ANALYZE_*/seed variables so a CLI test sees only its own flags."""
+    for name in list(os.environ):
+        if name.startswith(USER_ENV_PREFIXES):
+            monkeypatch.delenv(name)

@@ -7,7 +7,6 @@ Stand-in: the in-process fake judge (tests/analyze/judge_fakes.py), through the 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -17,16 +16,14 @@ from analyze.request import JudgeTarget
 from analyze.settings import Settings
 from typer.testing import CliRunner
 
-from .judge_fakes import FakeJudgeServer, make_task, read_jsonl, write_jsonl
+from .judge_fakes import FakeJudgeServer, clear_user_env, make_task, read_jsonl, write_jsonl
 
 runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
 def no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(("ANALYZE_", "VLLM_", "USE_MULTI_VLLM", "INPUT_JSONL", "OUTPUT_DIR")):
-            monkeypatch.delenv(name)
+    clear_user_env(monkeypatch)
 
 
 def run_args(tmp_path: Path, server: FakeJudgeServer, tasks: int, *extra: str) -> list[str]:
