@@ -125,6 +125,16 @@ def delimiter_tag(task: Task, seed: int) -> str:
     raise ValueError(f"task {task.task_id!r}: could not find a delimiter tag absent from its text")
 
 
+def limit_values(bounds: VerdictBounds) -> dict[str, str]:
+    """The verdict's limits as the user prompt states them."""
+    return {
+        "issue_limit": str(bounds.issues_per_candidate),
+        "issue_chars": str(bounds.issue_text_chars),
+        "rationale_chars": str(bounds.rationale_chars),
+        "overall_step": f"{OVERALL_STEP:g}",
+    }
+
+
 def fence(kind: str, tag: str, body: str) -> str:
     return f"<<<BEGIN {kind} {tag}>>>\n{body}\n<<<END {kind} {tag}>>>"
 
@@ -151,12 +161,11 @@ def build_prompt(
         "count": str(len(candidates)),
         "labels": ", ".join(labels),
         "candidates": "",
-        "issue_limit": str(bounds.issues_per_candidate),
-        "issue_chars": str(bounds.issue_text_chars),
-        "rationale_chars": str(bounds.rationale_chars),
-        "overall_step": f"{OVERALL_STEP:g}",
+        **limit_values(PREFERRED_BOUNDS),
     }
+    # Measured with the preferred (widest) limits, so tighter ones never change what is truncated.
     overhead = estimate_tokens(system) + estimate_tokens(render(template, values))
+    values.update(limit_values(bounds))
     # Each block also costs its fences, the blank line between blocks and, when cut, the marker.
     wrapping = estimate_tokens(fence(f"CANDIDATE {labels[-1]}", tag, "") + "\n\n")
     marker = estimate_tokens(TRUNCATION_MARKER.format(shown=10**9, total=10**9))
