@@ -212,7 +212,8 @@ class Run:
         conflicts = resume_conflicts(self.output_dir, fingerprints, self.digest, self.fingerprint)
         if conflicts and not self.settings.force_resume:
             raise ConfigurationMismatch(self.output_dir, conflicts)
-        self.stats.mixed_with = sorted(str(d) for d in fingerprints if d != self.digest)
+        # A verdict line without a fingerprint (an older analyze) is listed as "(none)".
+        self.stats.mixed_with = sorted(d or "(none)" for d in fingerprints if d != self.digest)
 
     def _run_record(self, started_at: float) -> dict[str, Any]:
         s = self.stats
