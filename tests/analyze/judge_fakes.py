@@ -223,3 +223,18 @@ def clear_user_env(monkeypatch: Any) -> None:
     for name in list(os.environ):
         if name.startswith(USER_ENV_PREFIXES):
             monkeypatch.delenv(name)
+
+
+def largest_verdict(labels: list[str], schema: dict[str, Any]) -> dict[str, Any]:
+    """A verdict at every bound: most issues, longest texts of 4-byte characters, longest numbers."""
+    props = schema["properties"]
+    issue_items = props["issues"]["properties"][labels[0]]
+    text_chars = issue_items["items"]["properties"]["text"]["maxLength"]
+    issue = {"category": "maintainability", "severity": "critical", "text": "😀" * text_chars}
+    card = {key: 10 for key in props["scores"]["properties"][labels[0]]["properties"]}
+    return {
+        "issues": {label: [issue] * issue_items["maxItems"] for label in labels},
+        "rationale": "😀" * props["rationale"]["maxLength"],
+        "scores": {label: dict(card) for label in labels},
+        "ranking": list(labels),
+    }

@@ -22,24 +22,9 @@ from analyze.settings import Settings
 from analyze.tasks import parse_record
 from analyze.verdict import overall_values, response_format, verdict_max_tokens
 
-from .judge_fakes import make_task
+from .judge_fakes import largest_verdict, make_task
 
 LABELS = ["A", "B", "C"]
-
-
-def largest_verdict(labels: list[str], schema: dict[str, Any]) -> dict[str, Any]:
-    """A verdict at every bound: most issues, longest texts of 4-byte characters, longest numbers."""
-    props = schema["properties"]
-    issue_items = props["issues"]["properties"][labels[0]]
-    text_chars = issue_items["items"]["properties"]["text"]["maxLength"]
-    issue = {"category": "maintainability", "severity": "critical", "text": "😀" * text_chars}
-    card = {key: 10 for key in props["scores"]["properties"][labels[0]]["properties"]}
-    return {
-        "issues": {label: [issue] * issue_items["maxItems"] for label in labels},
-        "rationale": "😀" * props["rationale"]["maxLength"],
-        "scores": {label: dict(card) for label in labels},
-        "ranking": list(labels),
-    }
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 6, 10])
