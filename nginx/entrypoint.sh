@@ -61,6 +61,25 @@ require_duration NGINX_RESOLVER_TIMEOUT "$NGINX_RESOLVER_TIMEOUT"
 require_size NGINX_CLIENT_MAX_BODY_SIZE "$NGINX_CLIENT_MAX_BODY_SIZE"
 require_size NGINX_CLIENT_BODY_BUFFER_SIZE "$NGINX_CLIENT_BODY_BUFFER_SIZE"
 
+# Tier 1 (the balancer) waits strictly longer than tier 2 (the per-instance proxy), so a slow
+# generation always ends as tier 2's 504, which is never re-sent, rather than as tier 1's timeout.
+TIER1_TIMEOUT_MARGIN_MS=30000
+duration_ms() { # VALUE (already checked by require_duration) -> milliseconds
+    number=${1%%[a-z]*}
+    while [ "${number#0}" != "$number" ] && [ -n "${number#0}" ]; do number=${number#0}; done # not octal
+    case "$1" in
+        *ms) echo "$number" ;;
+        *s | *[0-9]) echo $((number * 1000)) ;;
+        *m) echo $((number * 60000)) ;;
+        *h) echo $((number * 3600000)) ;;
+        *d) echo $((number * 86400000)) ;;
+    esac
+}
+tier1_timeout() { echo "$(($(duration_ms "$1") + TIER1_TIMEOUT_MARGIN_MS))ms"; }
+NGINX_TIER1_CONNECT_TIMEOUT=$(tier1_timeout "$NGINX_PROXY_CONNECT_TIMEOUT")
+NGINX_TIER1_SEND_TIMEOUT=$(tier1_timeout "$NGINX_PROXY_SEND_TIMEOUT")
+NGINX_TIER1_READ_TIMEOUT=$(tier1_timeout "$NGINX_PROXY_READ_TIMEOUT")
+
 case "$LB_POLICY" in
     round_robin) NGINX_LB_DIRECTIVE='# round robin (nginx default)' ;;
     least_conn) NGINX_LB_DIRECTIVE='least_conn;' ;;
@@ -113,16 +132,16 @@ NGINX_INSTANCE_SERVERS=$(cat "$instances_file")
 export NGINX_WORKER_PROCESSES NGINX_RUN_DIR NGINX_ERROR_LOG_LEVEL NGINX_WORKER_CONNECTIONS NGINX_RESOLVER \
     NGINX_RESOLVER_VALID NGINX_RESOLVER_TIMEOUT NGINX_ACCESS_LOG NGINX_CLIENT_MAX_BODY_SIZE \
     NGINX_CLIENT_BODY_BUFFER_SIZE NGINX_LB_DIRECTIVE NGINX_UPSTREAM_SERVERS NGINX_KEEPALIVE NGINX_PORT \
-    NGINX_NEXT_UPSTREAM_TRIES NGINX_NEXT_UPSTREAM_TIMEOUT NGINX_PROXY_SEND_TIMEOUT NGINX_PROXY_READ_TIMEOUT \
-    NGINX_INSTANCE_SERVERS
+    NGINX_NEXT_UPSTREAM_TRIES NGINX_NEXT_UPSTREAM_TIMEOUT NGINX_TIER1_CONNECT_TIMEOUT NGINX_TIER1_SEND_TIMEOUT \
+    NGINX_TIER1_READ_TIMEOUT NGINX_INSTANCE_SERVERS
 conf="$NGINX_RUN_DIR/nginx.conf"
 # Only our variables are substituted: nginx's own $variables pass through untouched.
 envsubst '${NGINX_WORKER_PROCESSES} ${NGINX_RUN_DIR} ${NGINX_ERROR_LOG_LEVEL} ${NGINX_WORKER_CONNECTIONS}
     ${NGINX_RESOLVER} ${NGINX_RESOLVER_VALID} ${NGINX_RESOLVER_TIMEOUT} ${NGINX_ACCESS_LOG}
     ${NGINX_CLIENT_MAX_BODY_SIZE} ${NGINX_CLIENT_BODY_BUFFER_SIZE} ${NGINX_LB_DIRECTIVE}
     ${NGINX_UPSTREAM_SERVERS} ${NGINX_KEEPALIVE} ${NGINX_PORT} ${NGINX_NEXT_UPSTREAM_TRIES}
-    ${NGINX_NEXT_UPSTREAM_TIMEOUT} ${NGINX_PROXY_SEND_TIMEOUT} ${NGINX_PROXY_READ_TIMEOUT}
-    ${NGINX_INSTANCE_SERVERS}' <"$NGINX_TEMPLATE_DIR/nginx.conf.template" >"$conf"
+    ${NGINX_NEXT_UPSTREAM_TIMEOUT} ${NGINX_TIER1_CONNECT_TIMEOUT} ${NGINX_TIER1_SEND_TIMEOUT}
+    ${NGINX_TIER1_READ_TIMEOUT} ${NGINX_INSTANCE_SERVERS}' <"$NGINX_TEMPLATE_DIR/nginx.conf.template" >"$conf"
 rm -f "$instances_file"
 
 if [ "${1:-}" = render ]; then

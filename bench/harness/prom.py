@@ -1,22 +1,9 @@
-"""Read a Prometheus text page into totals per metric name (summed over label sets)."""
+"""Scrape a /metrics page into totals per metric name, with the project's one parser."""
 
 from __future__ import annotations
 
 import httpx
-
-
-def metric_totals(text: str) -> dict[str, float]:
-    totals: dict[str, float] = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name_and_labels, _, value = line.rpartition(" ")
-        name = name_and_labels.split("{", 1)[0].strip()
-        try:
-            totals[name] = totals.get(name, 0.0) + float(value)
-        except ValueError:
-            continue  # a sample with a timestamp or an odd value: not one we read
-    return totals
+from analyze.prometheus import metric_totals
 
 
 def scrape(metrics_url: str) -> dict[str, float]:

@@ -204,6 +204,8 @@ def fast_settings(tmp_path: Path, base_urls: list[str], **overrides: Any) -> Set
         "timeout_s": 5.0,
         "concurrency": "8",
         "lang": "en",
+        "wait_ready_s": 10.0,
+        "ready_poll_s": 0.1,
         **overrides,
     }
     return Settings.model_validate(values)

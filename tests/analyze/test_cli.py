@@ -36,6 +36,21 @@ def test_validate_json_lists_rejects_and_exits_1(tmp_path: Path) -> None:
     assert "repeats task_id 'a'" in report["rejected"][1]["reason"]
 
 
+def test_validate_names_the_lines_of_lone_surrogates_and_deep_nesting(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    surrogate = json.dumps(make_task("s")).replace('"problem": "', '"problem": "\\ud800')
+    deep = json.dumps({**make_task("d"), "meta": {"x": json.loads("[" * 100 + "]" * 100)}})
+    path.write_text("\n".join([json.dumps(make_task("a")), surrogate, deep, "[" * 100_000]) + "\n")
+    result = runner.invoke(app, ["validate", str(path), "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["valid"] == 1
+    reasons = {r["line"]: r["reason"] for r in report["rejected"]}
+    assert sorted(reasons) == [2, 3, 4]
+    assert "'problem' holds text that cannot be encoded as UTF-8" in reasons[2]
+    assert "nested deeper than" in reasons[3] and "nested too deeply" in reasons[4]
+
+
 def test_validate_clean_file_exits_0(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "in.jsonl", [make_task("a"), make_task("b")])
     result = runner.invoke(app, ["validate", str(path)])

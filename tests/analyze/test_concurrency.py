@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 
 import pytest
-from analyze.concurrency import FixedLimiter, Limiter, OutcomeKind, RequestOutcome, make_limiter
+from analyze.adaptive_limit import AdaptiveLimiter
+from analyze.concurrency import FixedLimiter, Limiter, OutcomeKind, RequestOutcome, make_limiter, permit
 
 OK = RequestOutcome(OutcomeKind.OK, latency_s=0.0)
 
@@ -42,3 +44,40 @@ def test_auto_without_adaptive_module_is_a_clear_error(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "analyze.adaptive_limit", None)
     with pytest.raises(RuntimeError, match=r"--concurrency auto needs analyze\.adaptive_limit"):
         make_limiter("auto", initial=8)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: FixedLimiter(1), lambda: AdaptiveLimiter(1)], ids=["fixed", "adaptive"]
+)
+async def test_a_permit_comes_back_whatever_ends_the_block(make: Callable[[], Limiter]) -> None:
+    limiter = make()
+    outcomes: list[RequestOutcome] = []
+    release = limiter.release
+    limiter.release = lambda outcome: (outcomes.append(outcome), release(outcome))[1]  # type: ignore[method-assign]
+
+    with pytest.raises(UnicodeEncodeError):
+        async with permit(limiter):
+            "\ud800".encode()  # what a task with a lone surrogate did between taking a slot and sending
+    blocked = asyncio.create_task(asyncio.sleep(10))
+    async with permit(limiter) as held:
+        held.outcome = OK
+
+    async def hold_forever() -> None:
+        async with permit(limiter):
+            await blocked
+
+    holder = asyncio.create_task(hold_forever())
+    await asyncio.sleep(0.01)
+    holder.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await holder
+    # one permit, four blocks: had any of them kept it, this would wait forever
+    async with asyncio.timeout(2), permit(limiter):
+        pass
+    assert [o.kind for o in outcomes] == [
+        OutcomeKind.NOT_SENT,
+        OutcomeKind.OK,
+        OutcomeKind.NOT_SENT,
+        OutcomeKind.NOT_SENT,
+    ]
+    blocked.cancel()

@@ -97,3 +97,47 @@ def test_blank_lines_keep_line_numbers(tmp_path: Path) -> None:
 def test_missing_file_raises(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         list(iter_tasks(tmp_path / "absent.jsonl"))
+
+
+LONE_SURROGATE_LINES = [
+    (rb'{"task_id": "t", "problem": "p", "candidates": [{"code": "x = \ud800"}]}', "'candidates[0].code'"),
+    (rb'{"task_id": "t", "problem": "p\udfff", "candidates": ["a"]}', "'problem'"),
+    (rb'{"task_id": "t", "problem": "p", "candidates": ["a"], "meta": {"\udc80": 1}}', "a key under 'meta'"),
+]
+
+
+@pytest.mark.parametrize(("raw", "where"), LONE_SURROGATE_LINES)
+def test_lone_surrogate_escapes_are_rejected_with_the_field(tmp_path: Path, raw: bytes, where: str) -> None:
+    # Valid JSON, but the text cannot be encoded as UTF-8: no prompt could ever be sent for it.
+    path = lines_file(tmp_path, [encode(GOOD), raw + b"\n", encode({**GOOD, "task_id": "after"})])
+    items = list(iter_tasks(path))
+    assert [t.task_id for t in items if isinstance(t, Task)] == ["ok", "after"]
+    (reject,) = [i for i in items if isinstance(i, Reject)]
+    assert reject.line == 2
+    assert reject.reason.startswith("line 2: ")
+    assert where in reject.reason and "cannot be encoded as UTF-8" in reject.reason
+
+
+def test_a_valid_surrogate_pair_is_one_character_and_accepted(tmp_path: Path) -> None:
+    raw = rb'{"task_id": "t", "problem": "smile \ud83d\ude00", "candidates": ["a"]}' + b"\n"
+    (task,) = iter_tasks(lines_file(tmp_path, [raw]))
+    assert isinstance(task, Task) and task.problem == "smile \U0001f600"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason_part"),
+    [
+        (b"[" * 200_000 + b"]" * 200_000, "nested too deeply"),  # past the decoder's recursion limit
+        (encode({**GOOD, "task_id": "deep", "meta": {"a": json.loads("[" * 80 + "]" * 80)}}), "under 'meta'"),
+    ],
+)
+def test_deeply_nested_lines_are_rejected_with_their_line(
+    tmp_path: Path, raw: bytes, reason_part: str
+) -> None:
+    path = lines_file(
+        tmp_path, [encode(GOOD), raw.rstrip(b"\n") + b"\n", encode({**GOOD, "task_id": "after"})]
+    )
+    items = list(iter_tasks(path))
+    assert [t.task_id for t in items if isinstance(t, Task)] == ["ok", "after"]
+    (reject,) = [i for i in items if isinstance(i, Reject)]
+    assert reject.line == 2 and reason_part in reject.reason

@@ -22,9 +22,23 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from tests.prereq import require
+
 REPO = Path(__file__).resolve().parents[2]
 NGINX_DIR = REPO / "nginx"
 POLL_INTERVAL_S = 0.2
+# vLLM 0.32 checks VLLM_API_KEY only under /v1, /v2, /inference and /cohere; it serves these without it
+# (the first and sixth run the model). nginx must answer them itself.
+UNGUARDED_VLLM_PATHS = (
+    "/invocations",
+    "/tokenize",
+    "/detokenize",
+    "/load",
+    "/scale_elastic_ep",
+    "/generative_scoring",
+    "/docs",
+    "/openapi.json",
+)
 
 
 def load_script(relative: str) -> ModuleType:
@@ -91,7 +105,7 @@ class StubBackend:
     name: str
     port: int = 0
     status: int = 200
-    hold: threading.Event = field(default_factory=threading.Event)  # set: /hold requests may finish
+    hold: threading.Event = field(default_factory=threading.Event)  # set: /v1/hold requests may finish
     hits: int = 0
     body_sizes: list[int] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
@@ -106,7 +120,7 @@ class StubBackend:
                 length = int(self.headers.get("content-length") or 0)
                 backend.body_sizes.append(len(self.rfile.read(length)))
                 backend.hits += 1
-                if self.path == "/hold":
+                if self.path == "/v1/hold":
                     backend.hold.wait(30)
                 payload = json.dumps({"served_by": backend.name, "path": self.path}).encode()
                 self.send_response(backend.status)
@@ -167,10 +181,7 @@ def render_env(run_dir: Path, upstreams: list[str], **settings: str) -> dict[str
 @contextmanager
 def local_nginx(upstreams: list[str], **settings: str) -> Iterator[LocalNginx]:
     """nginx from nginx/entrypoint.sh on a free port (Debian's nginx binary on this machine)."""
-    if shutil.which("nginx") is None:
-        import pytest
-
-        pytest.skip("no nginx binary on PATH (apt-get install nginx-light)")
+    require(shutil.which("nginx") is not None, "an nginx binary on PATH", "apt-get install nginx-light")
     # Worker processes (nobody when run as root) must reach the sockets: a world-searchable dir.
     run_dir = Path(tempfile.mkdtemp(prefix="jf-nginx-"))
     run_dir.chmod(0o755)

@@ -18,7 +18,7 @@ from .compose_stack import (
     require_docker_engine,
     write_tasks,
 )
-from .stack_helpers import request
+from .stack_helpers import UNGUARDED_VLLM_PATHS, request
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(600)]
 KEY = "sk-test-fleet"
@@ -74,3 +74,19 @@ def test_pipeline_with_the_key_succeeds(stack: Stack) -> None:
     out, _ = job.communicate(timeout=300)
     assert job.returncode == 0, out[-4000:]
     assert sorted(r["task_id"] for r in read_jsonl(output / "results.jsonl")) == ids
+
+
+def test_unguarded_paths_are_answered_by_nginx_never_by_an_instance(stack: Stack) -> None:
+    for path in (*UNGUARDED_VLLM_PATHS, "/v1/../tokenize"):
+        for method, body in (("GET", None), ("POST", chat_body())):
+            reply = request(stack.port, method, path, body=body)
+            assert reply.status == 404, (method, path, reply.status, reply.body[:200])
+            # an instance's answer carries x-upstream-addr (nginx's instance tier) and x-served-by
+            assert "x-upstream-addr" not in reply.headers and "x-served-by" not in reply.headers, (
+                path,
+                reply,
+            )
+            assert "serves /v1/, /health and /metrics only" in reply.json()["error"]["message"]
+    for path in ("/health", "/metrics"):
+        reply = request(stack.port, "GET", path)
+        assert reply.status == 200 and reply.headers["x-upstream-addr"] in {"vllm-1:8000", "vllm-2:8000"}

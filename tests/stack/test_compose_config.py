@@ -94,3 +94,13 @@ def test_cpu_instances_get_the_shared_memory_vllm_needs_to_start() -> None:
     for name in instances:
         service = services[name]
         assert service.get("ipc") == "host" or int(service.get("shm_size", 0)) >= 160 * 2**20, name
+
+
+def test_cpu_fleet_serves_smollm2_under_the_name_the_job_asks_for() -> None:
+    # A GPU .env's SERVED_MODEL_NAME must not rename the CPU fleet's model away from the job's.
+    services = config(STACKS["cpu"], SERVED_MODEL_NAME="Qwen3-30B-A3B-Instruct-2507")["services"]
+    instances = [services[s]["environment"] for s in services if s.startswith("vllm-")]
+    assert instances
+    assert {env["SERVED_MODEL_NAME"] for env in instances} == {"smollm2-135m-instruct"}
+    assert {env["MODEL_DIR"] for env in instances} == {"/models/smollm2-135m-instruct"}
+    assert services["pipeline"]["environment"]["ANALYZE_MODEL"] == "smollm2-135m-instruct"

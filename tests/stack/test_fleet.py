@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 
+from tests.prereq import requires
+
 from .stack_helpers import REPO, load_script
 
 fleet = load_script("compose/fleet.py")
@@ -20,7 +22,9 @@ def compose_available() -> bool:
     return subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
 
 
-needs_compose = pytest.mark.skipif(not compose_available(), reason="no `docker compose` CLI on PATH")
+needs_compose = requires(
+    compose_available(), "the `docker compose` CLI", "scripts/docker-env.sh up installs it"
+)
 
 
 def resolved(shape, tmp_path, *backend_files: str) -> dict:

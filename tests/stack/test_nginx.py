@@ -9,7 +9,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from .stack_helpers import NGINX_DIR, StubBackend, free_port, local_nginx, render_env, request, wait_for
+from .stack_helpers import (
+    NGINX_DIR,
+    UNGUARDED_VLLM_PATHS,
+    StubBackend,
+    free_port,
+    local_nginx,
+    render_env,
+    request,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -88,7 +97,7 @@ def test_round_robin_spreads_evenly_and_names_the_instance(backends: list[StubBa
 def test_least_conn_avoids_the_busy_instance(backends: list[StubBackend]) -> None:
     with local_nginx([b.addr for b in backends[:2]], LB_POLICY="least_conn") as nginx:
         # Park one request on b1 or b2; then every new request must go to the other one.
-        held = threading.Thread(target=request, args=(nginx.port, "GET", "/hold"), daemon=True)
+        held = threading.Thread(target=request, args=(nginx.port, "GET", "/v1/hold"), daemon=True)
         held.start()
         wait_for(lambda: sum(b.hits for b in backends[:2]) == 1, 10, "the held request to arrive")
         holder = next(b for b in backends[:2] if b.hits == 1)
@@ -102,7 +111,7 @@ def test_least_conn_avoids_the_busy_instance(backends: list[StubBackend]) -> Non
 
 def test_round_robin_ignores_load(backends: list[StubBackend]) -> None:
     with local_nginx([b.addr for b in backends[:2]]) as nginx:
-        held = threading.Thread(target=request, args=(nginx.port, "GET", "/hold"), daemon=True)
+        held = threading.Thread(target=request, args=(nginx.port, "GET", "/v1/hold"), daemon=True)
         held.start()
         wait_for(lambda: sum(b.hits for b in backends[:2]) == 1, 10, "the held request to arrive")
         counts = served_by(nginx.port, 10)
@@ -161,3 +170,86 @@ def test_big_prompt_is_accepted_and_retried_whole(backends: list[StubBackend]) -
         assert reply.status == 200
         assert reply.json()["served_by"] == "b2"
         assert healthy.body_sizes == [len(body)]
+
+
+# vLLM's own unguarded routes, and paths that only look like the allowed ones.
+UNGUARDED_PATHS = [*UNGUARDED_VLLM_PATHS, "/version", "/v2/whatever", "/v1", "/healthz", "/metrics/x"]
+
+
+@pytest.mark.parametrize("path", UNGUARDED_PATHS)
+def test_nginx_answers_every_other_path_itself_with_404(backends: list[StubBackend], path: str) -> None:
+    with local_nginx([b.addr for b in backends]) as nginx:
+        for method in ("GET", "POST"):
+            reply = request(nginx.port, method, path, body=b"{}" if method == "POST" else None)
+            assert reply.status == 404, (method, path, reply)
+            assert "x-upstream-addr" not in reply.headers  # no instance was asked
+            assert reply.json()["error"]["type"] == "NotFoundError"
+        assert sum(b.hits for b in backends) == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/../tokenize", "/v1/%2e%2e/tokenize", "/v1/..%2Ftokenize", "//tokenize"]
+)
+def test_dot_segments_cannot_smuggle_a_path_past_the_v1_rule(backends: list[StubBackend], path: str) -> None:
+    with local_nginx([b.addr for b in backends]) as nginx:
+        reply = request(nginx.port, "POST", path, body=b"{}")
+        # nginx matches the normalized URI: either its own 404, or the request stays under /v1/
+        if reply.status == 200:
+            assert reply.json()["path"].startswith("/v1/"), reply
+        else:
+            assert reply.status == 404 and "x-upstream-addr" not in reply.headers, reply
+
+
+def test_api_health_and_metrics_reach_the_instances(backends: list[StubBackend]) -> None:
+    with local_nginx([b.addr for b in backends]) as nginx:
+        for path in ("/v1/models", "/v1/chat/completions", "/health", "/metrics", "/health?x=1"):
+            reply = request(nginx.port, "GET", path)
+            assert reply.status == 200 and "x-upstream-addr" in reply.headers, (path, reply)
+            assert reply.json()["path"] == path
+        assert request(nginx.port, "GET", "/nginx-health").body == b"ok\n"
+
+
+def _timeouts(text: str) -> dict[str, list[int]]:
+    """`proxy_*_timeout` values per directive, in the order they appear (tier 1 first), in ms."""
+    import re
+
+    units = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "": 1000}
+    found: dict[str, list[int]] = {}
+    for name, number, unit in re.findall(r"(proxy_(?:connect|send|read)_timeout) (\d+)(ms|s|m|h|d|);", text):
+        found.setdefault(name, []).append(int(number) * units[unit])
+    return found
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {
+            "NGINX_PROXY_READ_TIMEOUT": "1h",
+            "NGINX_PROXY_SEND_TIMEOUT": "10m",
+            "NGINX_PROXY_CONNECT_TIMEOUT": "500ms",
+        },
+        {
+            "NGINX_PROXY_READ_TIMEOUT": "90",
+            "NGINX_PROXY_SEND_TIMEOUT": "08s",
+            "NGINX_PROXY_CONNECT_TIMEOUT": "1d",
+        },
+    ],
+)
+def test_tier_one_timeouts_are_strictly_above_tier_two(tmp_path, settings: dict[str, str]) -> None:
+    result = render(tmp_path, ["a:1", "b:2"], **settings)
+    assert result.returncode == 0, result.stderr
+    timeouts = _timeouts((tmp_path / "nginx.conf").read_text())
+    for name, (tier1, *tier2) in timeouts.items():
+        assert len(tier2) == 2, name  # one per instance
+        assert all(tier1 > value for value in tier2), (name, tier1, tier2)
+    assert "timeout" not in next(
+        line for line in (tmp_path / "nginx.conf").read_text().splitlines() if "proxy_next_upstream " in line
+    )
+
+
+def test_a_request_that_times_out_while_generating_is_not_sent_again(backends: list[StubBackend]) -> None:
+    with local_nginx([b.addr for b in backends[:2]], NGINX_PROXY_READ_TIMEOUT="1s") as nginx:
+        reply = request(nginx.port, "POST", "/v1/hold", body=b"{}")  # never answers within 1 s
+        assert reply.status == 504
+        assert sum(b.hits for b in backends) == 1

@@ -28,7 +28,7 @@ def test_older_kv_gauge_name_is_read_too() -> None:
 
 def test_garbage_and_empty_text_give_unknowns() -> None:
     assert status.load_from_metrics("") == status.Load(None, None, None)
-    assert status.parse_metrics("vllm:num_requests_running NaNx\nbroken") == {}
+    assert status.load_from_metrics("vllm:num_requests_running NaNx\nbroken") == status.Load(None, None, None)
 
 
 def test_formatting_of_unknowns_and_percentages() -> None:

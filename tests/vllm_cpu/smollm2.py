@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from vllm_cpu_serve import settings
 
+from tests.prereq import missing
+
 from .vllm_cpu_server import (
     IMAGE,
     REPO_ROOT,
@@ -64,7 +66,7 @@ def tokenizer_files_from_image(dest: Path) -> Path:
 def require_runtime() -> None:
     reason = runtime_unavailable_reason()
     if reason:
-        pytest.skip(reason)
+        missing("a real vLLM CPU runtime", reason)
 
 
 def model_files(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -170,9 +170,11 @@ async def test_startup_delay_gives_503_then_ready(make_client: ClientFactory) ->
     health = await client.get("/health")
     assert health.status == 503 and health.headers["x-served-by"] == "s"
     assert (await client.post(URL, json=chat_body())).status == 503
+    assert (await client.get("/v1/models")).status == 503  # vLLM lists no model before it is loaded
     await asyncio.sleep(0.35)
     assert (await client.get("/health")).status == 200
     assert (await client.post(URL, json=chat_body())).status == 200
+    assert (await client.get("/v1/models")).status == 200
 
 
 async def test_admin_config_reads_and_updates(make_client: ClientFactory) -> None:

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -30,6 +29,9 @@ from dataclasses import dataclass
 import httpx
 
 from analyze.concurrency import OutcomeKind, RequestOutcome
+from analyze.constants import SERVED_BY_HEADERS
+from analyze.prometheus import metric_totals
+from analyze.urls import server_root
 
 # DEBUG: one line per metrics tick; INFO: each change of the limit. Off unless a handler is set (bench).
 log = logging.getLogger(__name__)
@@ -68,8 +70,6 @@ class AdaptiveSettings:
 RUNNING = "vllm:num_requests_running"
 WAITING = "vllm:num_requests_waiting"
 MAX_NUM_SEQS = "vllm_sim:max_num_seqs"  # only the simulator exports its capacity
-SERVED_BY_HEADERS = ("x-served-by", "x-upstream-addr")
-_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)")
 
 
 @dataclass(frozen=True)
@@ -88,18 +88,7 @@ class InstanceLoad:
 
 def parse_metrics(text: str) -> InstanceLoad:
     """Sum the gauges over label sets (one per served model); raises ValueError naming what is missing."""
-    totals: dict[str, float] = {}
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        if not line or line.startswith("#"):
-            continue
-        match = _SAMPLE.match(line)
-        if match is None or match.group(1) not in (RUNNING, WAITING, MAX_NUM_SEQS):
-            continue
-        try:
-            value = float(match.group(3))
-        except ValueError as exc:
-            raise ValueError(f"metrics line {line_no}: {match.group(1)} has no number: {line!r}") from exc
-        totals[match.group(1)] = totals.get(match.group(1), 0.0) + value
+    totals = metric_totals(text)
     missing = [name for name in (RUNNING, WAITING) if name not in totals]
     if missing:
         raise ValueError(f"metrics page has no {' or '.join(missing)}")
@@ -108,9 +97,7 @@ def parse_metrics(text: str) -> InstanceLoad:
 
 def metrics_url(base_url: str) -> str:
     """`http://host:port/v1` -> `http://host:port/metrics` (vLLM serves metrics beside the API)."""
-    root = base_url.rstrip("/")
-    root = root.removesuffix("/v1")
-    return f"{root}/metrics"
+    return f"{server_root(base_url)}/metrics"
 
 
 # --- decisions (pure: no clock, no I/O) -------------------------------------------------------------

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from analyze.prometheus import MetricsPageError, metric_totals
+from analyze.urls import server_root
+
 METRIC_RUNNING = "vllm:num_requests_running"
 METRIC_WAITING = "vllm:num_requests_waiting"
 
@@ -18,29 +21,6 @@ class BackendStatus:
     running: float | None = None
     waiting: float | None = None
     error: str | None = None
-
-
-def server_root(base_url: str) -> str:
-    """`http://host:port/v1` -> `http://host:port` (where vLLM serves /health and /metrics)."""
-    root = base_url.rstrip("/")
-    return root.removesuffix("/v1")
-
-
-def parse_metric_sum(text: str, name: str) -> float | None:
-    """Sum a gauge over all its label sets in Prometheus text format; None when absent."""
-    total: float | None = None
-    for line in text.splitlines():
-        if not line.startswith(name) or line.startswith("#"):
-            continue
-        rest = line[len(name) :]
-        if rest[:1] not in ("{", " "):
-            continue  # another metric sharing the prefix
-        try:
-            value = float(line.rsplit(None, 1)[-1])
-        except ValueError:
-            continue
-        total = (total or 0.0) + value
-    return total
 
 
 def check_backend(base_url: str, api_key: str, timeout_s: float = 5.0) -> BackendStatus:
@@ -56,8 +36,11 @@ def check_backend(base_url: str, api_key: str, timeout_s: float = 5.0) -> Backen
             status.models = [m["id"] for m in models.json().get("data", [])]
             metrics = http.get(f"{root}/metrics")
             if metrics.status_code == 200:
-                status.running = parse_metric_sum(metrics.text, METRIC_RUNNING)
-                status.waiting = parse_metric_sum(metrics.text, METRIC_WAITING)
+                totals = metric_totals(metrics.text)
+                status.running = totals.get(METRIC_RUNNING)
+                status.waiting = totals.get(METRIC_WAITING)
+    except MetricsPageError as exc:  # the instance is up; only its load is unknown
+        status.error = f"/metrics: {exc}"
     except (httpx.HTTPError, ValueError, KeyError) as exc:
         status.healthy = False
         status.error = f"{type(exc).__name__}: {exc}"

@@ -20,8 +20,10 @@ app = typer.Typer(
 EXIT_INTERRUPTED = 130
 # Some tasks ended without a verdict: scripts (make analyze, CI) must not take the run for a success.
 EXIT_SOME_FAILED = 1
-# Unreadable input, or an output directory whose journal this run must not extend.
-EXIT_USAGE = 2
+# The run could not go on, whatever the task: the fleet never came up, it refuses every request alike
+# (key, model, URL), the journal cannot be written, or it was judged with other settings (resume would
+# mix them; --force-resume). Nothing retries it; a setting must change.
+EXIT_STOPPED = 2
 
 
 def _concurrency(value: str | None) -> str | None:
@@ -82,11 +84,20 @@ def run(
         typer.Option("--force-resume", help="resume although the journal was judged with other settings"),
     ] = False,
     lang: Annotated[str | None, typer.Option(help="console language: zh or en")] = None,
+    wait_ready: Annotated[
+        float | None,
+        typer.Option(
+            "--wait-ready",
+            metavar="SECONDS",
+            help="wait up to this long for a backend to list the judge model (default 1800; 0: no wait)",
+        ),
+    ] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
 ) -> None:
     """Judge every task; rerun on the same OUTPUT_DIR to resume (finished tasks are skipped)."""
     from analyze.fingerprint import ConfigurationMismatch
     from analyze.pipeline import NoModelError, execute_pipeline
+    from analyze.readiness import FleetNotReadyError, NotServedError
 
     settings = _settings(
         input_jsonl=input_jsonl,
@@ -105,20 +116,24 @@ def run(
         prompts_dir=prompts_dir,
         force_resume=force_resume or None,
         lang=lang,
+        wait_ready_s=wait_ready,
     )
     if not input_jsonl.is_file():
         typer.echo(f"error: cannot read {input_jsonl}", err=True)
         raise typer.Exit(2)
     try:
         outcome = execute_pipeline(settings, report=report)
-    except ConfigurationMismatch as exc:
+    except (FleetNotReadyError, NotServedError, ConfigurationMismatch) as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from exc
+        raise typer.Exit(EXIT_STOPPED) from exc
     except (NoModelError, RuntimeError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     for name, path in outcome.paths.items():
         typer.echo(f"   {name}: {path}")
+    if outcome.stats.stopped is not None:
+        typer.echo(f"error: run stopped: {outcome.stats.stopped}", err=True)
+        raise typer.Exit(EXIT_STOPPED)
     if outcome.stats.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if outcome.stats.failed:

@@ -7,8 +7,10 @@ each `RequestOutcome` and move `limit` up or down while the run goes on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import importlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -17,6 +19,7 @@ class OutcomeKind(enum.StrEnum):
     OK = "ok"
     OVERLOADED = "overloaded"  # 429 or 503: the fleet asks us to slow down
     ERROR = "error"
+    NOT_SENT = "not_sent"  # the permit was given back before any answer (cancelled, or the send failed)
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,9 @@ class RequestOutcome:
     kind: OutcomeKind
     latency_s: float
     backend: str | None = None
+
+
+NOT_SENT = RequestOutcome(OutcomeKind.NOT_SENT, 0.0)
 
 
 @runtime_checkable
@@ -49,6 +55,26 @@ class FixedLimiter:
 
     def release(self, outcome: RequestOutcome) -> None:
         self._semaphore.release()
+
+
+@dataclass
+class Permit:
+    """One request's permit; its holder sets `outcome` before leaving the `permit` block."""
+
+    outcome: RequestOutcome = NOT_SENT
+
+
+@contextlib.asynccontextmanager
+async def permit(limiter: Limiter) -> AsyncIterator[Permit]:
+    """The one place a request takes a limiter permit and gives it back: exactly once, whatever
+    happens inside the block (an exception, a cancellation) -- a permit lost there would shrink the
+    run's concurrency for good, and with it at zero the run would hang."""
+    await limiter.acquire()
+    held = Permit()
+    try:
+        yield held
+    finally:
+        limiter.release(held.outcome)
 
 
 ADAPTIVE_MODULE = "analyze.adaptive_limit"

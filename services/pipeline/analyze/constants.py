@@ -77,6 +77,9 @@ CANDIDATE_CODE_KEYS: Final = ("code", "content", "response", "solution")
 CANDIDATE_MODEL_KEYS: Final = ("model", "name")
 DEFAULT_LANGUAGE: Final = "python"
 UNKNOWN_MODEL: Final = "unknown"
+# An input line nested deeper than this is rejected: a task needs 4 levels, `meta` a few more, and every
+# later json.dumps (request body, journal line) recurses once per level.
+MAX_INPUT_JSON_DEPTH: Final = 64
 
 TRUNCATION_MARKER: Final = "\n... [TRUNCATED by analyze: showing {shown} of {total} characters] ..."
 
@@ -109,6 +112,12 @@ BANNERS: Final = {
         "ok": "成功",
         "failed": "失败",
         "interrupted": "⚠️  已中断: 已完成的结果已保存。继续运行: {command}",
+        "wait_ready": "⏳ 等待 vLLM 实例就绪: {n} 个后端, 模型 {model} (最多 {limit} 秒, --wait-ready)",
+        "wait_ready_progress": "   … 已等待 {seconds} 秒: {details}",
+        "ready": "   ✓ {up}/{n} 个后端已提供模型 {model} (等待 {seconds} 秒)",
+        "ready_join": "   ✓ {url} 已就绪, 加入运行",
+        "stopping": "⛔ 停止运行: {reason}",
+        "stopped": "⛔ 已停止: 已完成的结果已保存。修正后继续运行: {command}",
         "done": "✅ 完成, 输出目录: {output_dir}",
     },
     "en": {
@@ -130,6 +139,12 @@ BANNERS: Final = {
         "ok": "ok",
         "failed": "failed",
         "interrupted": "⚠️  Interrupted: finished results are saved. Resume with: {command}",
+        "wait_ready": "⏳ Waiting for the fleet: {n} backend(s), model {model} (--wait-ready {limit} s)",
+        "wait_ready_progress": "   … waited {seconds} s: {details}",
+        "ready": "   ✓ {up}/{n} backend(s) serve {model} (after {seconds} s)",
+        "ready_join": "   ✓ {url} is up and joins the run",
+        "stopping": "⛔ Stopping: {reason}",
+        "stopped": "⛔ Stopped: finished results are saved. Once fixed, resume with: {command}",
         "done": "✅ Done, output directory: {output_dir}",
     },
 }

@@ -24,28 +24,58 @@ class JournalFormatError(ValueError):
     """A journal line written by a newer, incompatible version."""
 
 
+class JournalWriteError(OSError):
+    """A journal line could not be written (disk full, read-only volume): no later one could be either."""
+
+
 class JournalBusyError(RuntimeError):
     """Another `analyze run` holds the output directory; two writers could judge a task twice."""
 
 
-def iter_journal(path: Path) -> Iterator[dict[str, Any]]:
-    """Complete JSON object lines of a journal file; torn or foreign lines are skipped."""
+@dataclass(frozen=True)
+class JournalLine:
+    number: int  # 1-based, for messages naming the line at fault
+    record: Any  # the decoded JSON value; callers check its shape
+
+
+def read_journal_lines(path: Path, skipped: list[str] | None = None) -> Iterator[JournalLine]:
+    """The one journal reader: every complete JSON line of `path`, in order (none if it is missing).
+
+    Blank lines are passed over. A last line without its newline is a torn write (the next run's
+    appender cuts it and redoes that task), and a line that is not JSON is a torn write that a later
+    append followed: both are skipped, with a note in `skipped` when given.
+    """
     if not path.exists():
         return
     with open(path, "rb") as handle:
-        for line_no, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
             if not raw.endswith(b"\n"):
-                return  # torn last line: redone by the next run
+                _note(skipped, f"{path.name} line {number}: torn last line (no newline) ignored")
+                continue
             try:
                 record = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+                _note(skipped, f"{path.name} line {number}: not JSON (torn write) ignored")
                 continue
-            if not isinstance(record, dict):
-                continue
-            schema = record.get("schema", JOURNAL_SCHEMA)
-            if schema != JOURNAL_SCHEMA:
-                raise JournalFormatError(f"{path}:{line_no}: journal schema {schema!r} is not supported")
-            yield record
+            yield JournalLine(number, record)
+
+
+def _note(skipped: list[str] | None, message: str) -> None:
+    if skipped is not None:
+        skipped.append(message)
+
+
+def iter_journal(path: Path) -> Iterator[dict[str, Any]]:
+    """The JSON object lines of a journal file (see read_journal_lines); other values are skipped."""
+    for line in read_journal_lines(path):
+        if not isinstance(line.record, dict):
+            continue
+        schema = line.record.get("schema", JOURNAL_SCHEMA)
+        if schema != JOURNAL_SCHEMA:
+            raise JournalFormatError(f"{path}:{line.number}: journal schema {schema!r} is not supported")
+        yield line.record
 
 
 @dataclass
@@ -114,9 +144,12 @@ class JsonlAppender:
             raise ValueError(f"{self.path} is closed")
         data = (json.dumps({"schema": JOURNAL_SCHEMA, **record}, ensure_ascii=False) + "\n").encode()
         view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except OSError as exc:  # a line cut short here is a torn tail: the next run cuts it
+            raise JournalWriteError(exc.errno, f"cannot write {self.path}: {exc.strerror or exc}") from exc
 
     def close(self) -> None:
         if self._fd is not None:

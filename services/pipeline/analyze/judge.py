@@ -23,12 +23,13 @@ from analyze.attempts import (
     next_attempt,
 )
 from analyze.chat_transport import ChatTransport
-from analyze.concurrency import Limiter, OutcomeKind, RequestOutcome
+from analyze.concurrency import Limiter, OutcomeKind, RequestOutcome, permit
 from analyze.constants import ORDER_FORWARD, ORDER_ROTATED, SERVED_BY_HEADERS
 from analyze.merge import Pass, merge_passes, ranking_repair_entry
 from analyze.multi_vllm import BackendPool
+from analyze.readiness import FleetNotReadyError, Readiness
 from analyze.request import BudgetError, JudgeRequest, JudgeTarget, TokenRatio, build_request
-from analyze.retry import Backoff, classify_error
+from analyze.retry import Backoff, ErrorClass, classify_error
 from analyze.settings import Settings
 from analyze.tasks import Task
 from analyze.verdict import VerdictError, parse_verdict
@@ -60,18 +61,27 @@ class CallFailed(Exception):
 
 
 class JudgeFailure(Exception):
-    def __init__(self, kind: str, reason: str, attempts: int, log: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        reason: str,
+        attempts: int,
+        log: dict[str, Any] | None = None,
+        refused: ErrorClass | None = None,
+    ) -> None:
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
         self.attempts = attempts
         self.log = log  # the failed request's journal entry, with its attempt log
+        self.refused = refused  # set when the server refuses every request alike (analyze.fail_fast)
 
 
 @dataclass(frozen=True)
 class TaskResult:
     ok: bool
     record: dict[str, Any]
+    refused: ErrorClass | None = None  # the answer that failed it, when it refuses every request alike
 
 
 def served_by(headers: Any, base_url: str) -> str:
@@ -119,6 +129,7 @@ class TaskJudge:
         run_id: str,
         *,
         fingerprint: str | None = None,
+        readiness: Readiness | None = None,
     ) -> None:
         self.pool = pool
         self.limiter = limiter
@@ -126,11 +137,13 @@ class TaskJudge:
         self.target = target
         self.run_id = run_id
         self.fingerprint = fingerprint
+        self.readiness = readiness  # None: a 502/503 counts like any failed attempt
         self.backoff = backoff_from(settings)
         self.token_ratio = TokenRatio()
         self.transport = ChatTransport(timeout_s=settings.timeout_s)
 
     async def _call(self, body: bytes) -> Reply:
+        """One request on one backend lease (given back by its context manager, whatever fails)."""
         started = time.monotonic()
         base_url = None
         try:
@@ -147,6 +160,24 @@ class TaskJudge:
             completion_tokens=reply.completion_tokens,
             finish_reason=reply.finish_reason,
         )
+
+    async def _send(self, body: bytes) -> Reply:
+        """One attempt under one limiter permit: the one place it is taken and given back."""
+        async with permit(self.limiter) as held:
+            started = time.monotonic()
+            try:
+                reply = await self._call(body)
+            except CallFailed as failed:
+                outcome = classify_error(failed.cause).outcome
+                held.outcome = RequestOutcome(outcome, time.monotonic() - started, None)
+                raise
+            held.outcome = RequestOutcome(OutcomeKind.OK, reply.latency_s, reply.backend)
+            return reply
+
+    async def _waited_for_fleet(self, error: ErrorClass, base_url: str | None) -> bool:
+        if self.readiness is None or base_url is None or not error.maybe_not_up:
+            return False
+        return await self.readiness.wait_out(base_url)
 
     async def aclose(self) -> None:
         await self.transport.aclose()
@@ -167,7 +198,7 @@ class TaskJudge:
             retry = self._build(task, request.prompt.order, spec)
         return retry, why
 
-    async def _pass(self, task: Task, order: str, holds_permit: bool) -> Pass:
+    async def _pass(self, task: Task, order: str) -> Pass:
         """One verdict for one order: transport retries with backoff, verdict retries changed."""
         log = _RequestLog(order)
         try:
@@ -181,21 +212,20 @@ class TaskJudge:
         while True:
             log.attempts += 1
             changed = changed_knobs(previous, request)
-            if not holds_permit:
-                await self.limiter.acquire()
-            holds_permit = False
-            started = time.monotonic()
             try:
-                reply = await self._call(request.encoded)
+                reply = await self._send(request.encoded)
             except CallFailed as failed:
                 error = classify_error(failed.cause)
-                self.limiter.release(RequestOutcome(error.outcome, time.monotonic() - started, None))
                 log.backend = failed.base_url
                 log.entry(request, outcome=OUTCOME_NO_REPLY, changed=changed, why=why, error=error.reason)
                 if not error.retryable:
+                    refused = error if error.refuses_every_request else None
                     raise JudgeFailure(
-                        error.kind, error.reason, log.attempts, log.record(None, request)
+                        error.kind, error.reason, log.attempts, log.record(None, request), refused
                     ) from failed.cause
+                previous, why = request, f"no reply ({error.reason}): the same request once the fleet was up"
+                if await self._waited_for_fleet(error, failed.base_url):
+                    continue  # that instance was not up yet: waited for the fleet, not counted
                 transport_failures += 1
                 if transport_failures > self.settings.max_retries:
                     reason = f"{error.reason} after {log.attempts} attempts"
@@ -203,9 +233,8 @@ class TaskJudge:
                         error.kind, reason, log.attempts, log.record(None, request)
                     ) from failed.cause
                 await asyncio.sleep(self.backoff.delay(transport_failures, error.retry_after_s))
-                previous, why = request, f"no reply ({error.reason}): the same request after a backoff"
+                why = f"no reply ({error.reason}): the same request after a backoff"
                 continue
-            self.limiter.release(RequestOutcome(OutcomeKind.OK, reply.latency_s, reply.backend))
             self.token_ratio.observe(request.prompt_content_estimate, reply.prompt_tokens)
             answered.add(request.digest)
             try:
@@ -237,16 +266,18 @@ class TaskJudge:
             record["ranking_repair"] = ranking_repair_entry(request.prompt, verdict)
             return Pass(request.prompt, verdict, record)
 
-    async def judge(self, task: Task, *, holds_permit: bool = False) -> TaskResult:
+    async def judge(self, task: Task) -> TaskResult:
         started_at = time.time()
         passes: list[Pass] = []
         try:
-            passes.append(await self._pass(task, ORDER_FORWARD, holds_permit))
+            passes.append(await self._pass(task, ORDER_FORWARD))
             if self.settings.swap and len(task.candidates) >= 2:
-                passes.append(await self._pass(task, ORDER_ROTATED, False))
+                passes.append(await self._pass(task, ORDER_ROTATED))
         except JudgeFailure as failure:
-            return TaskResult(False, self._failure(task, failure, passes))
-        except Exception as exc:  # a bug or an unexpected reply shape must not stop the run
+            return TaskResult(False, self._failure(task, failure, passes), failure.refused)
+        except FleetNotReadyError:
+            raise  # not this task's fault: the run stops (analyze.runner)
+        except Exception as exc:  # a bug, a prompt that cannot be built, an odd reply: not the run's end
             failure = JudgeFailure("error", f"{type(exc).__name__}: {exc}", 0)
             return TaskResult(False, self._failure(task, failure, passes))
         record = {

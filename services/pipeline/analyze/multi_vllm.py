@@ -24,8 +24,8 @@ from analyze.settings import (
     DEFAULT_TIMEOUT_S,
     NO_API_KEY,
     Settings,
-    normalize_base_url,
 )
+from analyze.urls import normalize_base_url
 
 
 @dataclass
@@ -37,6 +37,8 @@ class Backend:
     served: int = 0
     failures: int = 0
     cooldown_until: float = 0.0
+    # False while a readiness probe says it is not up yet (analyze.readiness): it gets no requests.
+    ready: bool = True
     _sync: openai.OpenAI | None = field(default=None, repr=False)
     _async: openai.AsyncOpenAI | None = field(default=None, repr=False)
 
@@ -83,9 +85,11 @@ class BackendPool:
     def acquire(self) -> Backend:
         with self._lock:
             now = time.monotonic()
-            healthy = [b for b in self.backends if b.cooldown_until <= now]
+            # Not up yet (probed): skipped while any other is up; a request then still goes somewhere.
+            up = [b for b in self.backends if b.ready] or self.backends
+            healthy = [b for b in up if b.cooldown_until <= now]
             # When every instance is cooling down, try the one that recovers first rather than stall.
-            pool = healthy or [min(self.backends, key=lambda b: b.cooldown_until)]
+            pool = healthy or [min(up, key=lambda b: b.cooldown_until)]
             low = min(b.outstanding for b in pool)
             tied = [b for b in pool if b.outstanding == low]
             chosen = tied[next(self._tiebreak) % len(tied)]

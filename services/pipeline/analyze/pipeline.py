@@ -18,6 +18,7 @@ from analyze.concurrency import Limiter, close_limiter, make_limiter
 from analyze.constants import FAILURES_FILE, REJECTS_FILE, RESULTS_FILE, RUNS_FILE
 from analyze.multi_vllm import BackendPool, pool_from_client
 from analyze.progress import Console
+from analyze.readiness import Readiness
 from analyze.request import JudgeTarget
 from analyze.runner import Run, RunStats
 from analyze.settings import Settings
@@ -83,25 +84,41 @@ def build_task_slots(settings: Settings, limiter: Limiter) -> TaskSlots:
     return TaskSlots(bound, recheck_s=settings.task_slots_recheck_s)
 
 
-async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> RunStats:
-    target = await resolve_target(pool, settings.model)
-    limiter = build_limiter(settings, pool.base_urls)
-    run = Run(
-        input_path=settings.input_jsonl,
-        output_dir=settings.output_dir,
-        pool=pool,
-        limiter=limiter,
-        settings=settings,
-        target=target,
-        console=console,
-        limit=settings.limit,
-        queue_size=settings.queue_size,
-        slots=build_task_slots(settings, limiter),
+def build_readiness(settings: Settings, pool: BackendPool, console: Console) -> Readiness:
+    return Readiness(
+        pool,
+        settings.model,
+        console,
+        wait_s=settings.wait_ready_s,
+        poll_s=settings.ready_poll_s,
+        probe_timeout_s=settings.ready_probe_timeout_s,
+        progress_s=settings.progress_interval_s,
     )
-    try:
-        return await run.execute()
-    finally:
-        await close_limiter(limiter)
+
+
+async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> RunStats:
+    async with build_readiness(settings, pool, console).watching() as readiness:
+        model = (await readiness.wait_first()) if readiness.enabled else settings.model
+        target = await resolve_target(pool, model or settings.model)
+        limiter = build_limiter(settings, pool.base_urls)
+        run = Run(
+            input_path=settings.input_jsonl,
+            output_dir=settings.output_dir,
+            pool=pool,
+            limiter=limiter,
+            settings=settings,
+            target=target,
+            console=console,
+            limit=settings.limit,
+            queue_size=settings.queue_size,
+            slots=build_task_slots(settings, limiter),
+            readiness=readiness if readiness.enabled else None,
+            fail_fast_after=settings.fail_fast_after,
+        )
+        try:
+            return await run.execute()
+        finally:
+            await close_limiter(limiter)
 
 
 def load_build_report() -> Callable[..., dict[str, Path]] | None:

@@ -20,6 +20,13 @@ from analyze.concurrency import OutcomeKind
 from analyze.constants import CONTEXT_LENGTH_MARKERS
 
 OVERLOADED_STATUSES = frozenset({429, 503})
+# Answers that refuse every request alike, whatever the task: a wrong key (401/403), model or URL (404),
+# or a request the server rejects as invalid (400; context length is told apart before). The run stops
+# when they repeat (analyze.fail_fast) instead of spending the whole input on them.
+REFUSING_STATUSES = frozenset({400, 401, 403, 404})
+# What a server that is not up yet answers: 503 from vLLM or the simulator while it loads, 502 from
+# nginx while no instance is up (a refused connection is the third case).
+NOT_UP_STATUSES = frozenset({502, 503})
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,17 @@ class ErrorClass:
     backend_fault: bool  # the instance looks broken: skip it for a cooldown
     reason: str
     retry_after_s: float | None = None
+    status: int | None = None  # the HTTP status, when the server answered
+    unreachable: bool = False  # no answer at all: refused, reset, DNS
+
+    @property
+    def refuses_every_request(self) -> bool:
+        return self.kind == "error" and self.status in REFUSING_STATUSES
+
+    @property
+    def maybe_not_up(self) -> bool:
+        """The server may still be starting: worth a readiness probe before counting the attempt."""
+        return self.unreachable or self.status in NOT_UP_STATUSES
 
 
 def is_context_length_error(status: int, message: str, body: object) -> bool:
@@ -66,13 +84,17 @@ def classify_status(status: int, message: str, body: object, headers: object) ->
     """An HTTP error answer: overload (429/503), server fault (5xx), context length, or a client error."""
     reason = f"HTTP {status}: {message}"[:300]
     if is_context_length_error(status, message, body):
-        return ErrorClass("context_length", False, OutcomeKind.ERROR, False, reason)
+        return ErrorClass("context_length", False, OutcomeKind.ERROR, False, reason, status=status)
     retry_after = parse_retry_after(headers)
     if status in OVERLOADED_STATUSES:
-        return ErrorClass("retries_exhausted", True, OutcomeKind.OVERLOADED, False, reason, retry_after)
+        return ErrorClass(
+            "retries_exhausted", True, OutcomeKind.OVERLOADED, False, reason, retry_after, status
+        )
     if status >= 500 or status in (408, 409):
-        return ErrorClass("retries_exhausted", True, OutcomeKind.ERROR, status >= 500, reason, retry_after)
-    return ErrorClass("error", False, OutcomeKind.ERROR, False, reason)
+        return ErrorClass(
+            "retries_exhausted", True, OutcomeKind.ERROR, status >= 500, reason, retry_after, status
+        )
+    return ErrorClass("error", False, OutcomeKind.ERROR, False, reason, status=status)
 
 
 def classify_error(exc: BaseException) -> ErrorClass:
@@ -80,7 +102,9 @@ def classify_error(exc: BaseException) -> ErrorClass:
     if isinstance(exc, openai.APITimeoutError | ChatTimeout):
         return ErrorClass("timeout", True, OutcomeKind.ERROR, True, "request timed out")
     if isinstance(exc, openai.APIConnectionError | ChatConnectionError):
-        return ErrorClass("retries_exhausted", True, OutcomeKind.ERROR, True, f"connection error: {exc}")
+        return ErrorClass(
+            "retries_exhausted", True, OutcomeKind.ERROR, True, f"connection error: {exc}", unreachable=True
+        )
     if isinstance(exc, openai.APIStatusError):
         return classify_status(exc.status_code, exc.message, exc.body, exc.response.headers)
     if isinstance(exc, ChatHTTPError):

@@ -3,6 +3,8 @@
 Memory stays flat in the number of tasks: the input is read twice as a stream (a counting pass for the
 progress bar and rejects, then the judging pass), and only task ids of finished work are kept.
 SIGINT once stops dispatching and lets in-flight tasks finish; a second SIGINT cancels them.
+A cause no retry can fix -- the fleet never came up, every task refused alike, a journal write that
+fails -- stops the run at once (`RunStats.stopped` says why); what the journal holds is kept.
 """
 
 from __future__ import annotations
@@ -18,17 +20,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analyze.concurrency import Limiter, OutcomeKind, RequestOutcome
+from analyze.concurrency import Limiter
+from analyze.fail_fast import RefusalStreak
 from analyze.fingerprint import (
     ConfigurationMismatch,
     fingerprint_digest,
     resume_conflicts,
     run_fingerprint,
 )
-from analyze.journal import Journal, index_results
+from analyze.journal import Journal, JournalWriteError, JsonlAppender, index_results
 from analyze.judge import TaskJudge
 from analyze.multi_vllm import BackendPool
 from analyze.progress import Console
+from analyze.readiness import FleetNotReadyError, Readiness
 from analyze.request import JudgeTarget
 from analyze.settings import Settings
 from analyze.task_slots import TaskSlots
@@ -45,6 +49,7 @@ class RunStats:
     succeeded: int = 0
     failed: int = 0
     interrupted: bool = False
+    stopped: str | None = None  # why the run stopped early, for a cause no retry can fix
     # Other run fingerprints found in results.jsonl that --force-resume let this run mix with.
     mixed_with: list[str] = field(default_factory=list)
 
@@ -82,6 +87,8 @@ class Run:
         slots: TaskSlots,
         limit: int | None = None,
         queue_size: int = 256,
+        readiness: Readiness | None = None,
+        fail_fast_after: int = 0,
     ) -> None:
         self.input_path = input_path
         self.output_dir = output_dir
@@ -95,7 +102,10 @@ class Run:
         self.settings = settings
         self.fingerprint = run_fingerprint(settings, target)
         self.digest = fingerprint_digest(self.fingerprint)
-        self.judge = TaskJudge(pool, limiter, settings, target, self.stats.run_id, fingerprint=self.digest)
+        self.judge = TaskJudge(
+            pool, limiter, settings, target, self.stats.run_id, fingerprint=self.digest, readiness=readiness
+        )
+        self.refusals = RefusalStreak(fail_fast_after)
         self.in_flight: set[asyncio.Task[None]] = set()
         self.stopping = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -117,6 +127,19 @@ class Run:
             for task in list(self.in_flight):
                 task.cancel()
 
+    def stop(self, reason: str) -> None:
+        """Stop for a cause no retry can fix: no new tasks, requests in flight cancelled (they are not
+        journaled, so a rerun judges them again)."""
+        if self.stats.stopped is not None:
+            return
+        self.stats.stopped = reason
+        self.stopping.set()
+        self.console.say("stopping", reason=reason)
+        current = asyncio.current_task()
+        for task in (self._dispatcher, self._producer, *self.in_flight):
+            if task is not None and task is not current:
+                task.cancel()
+
     # --- pipeline stages ---
     async def _produce(self, done: set[str]) -> None:
         valid = 0
@@ -136,31 +159,44 @@ class Run:
             if task is None:
                 return
             await self.active.acquire()
-            holds_permit = False
-            try:
-                await self.limiter.acquire()
-                holds_permit = True
-                job = asyncio.create_task(self._judge_one(task, journal))
-            except asyncio.CancelledError:
-                self.active.release()
-                if holds_permit:
-                    self.limiter.release(RequestOutcome(OutcomeKind.OK, 0.0, None))
-                raise
+            job = asyncio.create_task(self._judge_one(task, journal))
+            # The slot goes back when the job is done, however it ends: a done callback runs even for
+            # a job cancelled before it started, where no `finally` inside it would.
+            job.add_done_callback(self._job_done)
             self.in_flight.add(job)
-            job.add_done_callback(self.in_flight.discard)
+
+    def _job_done(self, job: asyncio.Task[None]) -> None:
+        self.in_flight.discard(job)
+        self.active.release()
+        if not job.cancelled() and job.exception() is not None:  # a bug: never drop a task silently
+            self.stop(f"internal error while finishing a task: {job.exception()!r}")
 
     async def _judge_one(self, task: Task, journal: Journal) -> None:
         try:
-            result = await self.judge.judge(task, holds_permit=True)
-        finally:
-            self.active.release()
+            result = await self.judge.judge(task)
+        except FleetNotReadyError as exc:
+            self.stop(str(exc))
+            return
+        if not self._write(journal.results if result.ok else journal.failures, result.record):
+            return
         if result.ok:
-            journal.results.append(result.record)
             self.stats.succeeded += 1
         else:
-            journal.failures.append(result.record)
             self.stats.failed += 1
         self.console.task_done(result.ok)
+        refused_alike = self.refusals.record(result.ok, result.refused)
+        if refused_alike is not None:
+            self.stop(refused_alike)
+
+    def _write(self, appender: JsonlAppender, record: dict[str, Any]) -> bool:
+        """Append one journal line; a failed write (disk full, read-only volume) stops the run, since
+        no later verdict could be kept either."""
+        try:
+            appender.append(record)
+        except JournalWriteError as exc:
+            self.stop(exc.strerror)
+            return False
+        return True
 
     async def _tick(self) -> None:
         while True:
@@ -179,7 +215,11 @@ class Run:
                 done = index.task_ids
                 self.console.line()
                 self.console.say("read")
-                scan_input(self.input_path, journal, done, self.limit, self.stats)
+                try:
+                    scan_input(self.input_path, journal, done, self.limit, self.stats)
+                except JournalWriteError as exc:
+                    self.stop(exc.strerror)
+                    return self.stats
                 s = self.stats
                 self.console.say(
                     "read_done", valid=s.tasks_valid, skipped=s.tasks_skipped, rejected=s.rejected
@@ -200,7 +240,7 @@ class Run:
                         await helper
                 self.console.close_bar()
                 self.console.say("judge_done", ok=s.succeeded, failed=s.failed)
-                journal.runs.append(self._run_record(started_at))
+                self._write(journal.runs, self._run_record(started_at))
         finally:
             await self.judge.aclose()
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -236,4 +276,5 @@ class Run:
             "failed": s.failed,
             "rejected": s.rejected,
             "interrupted": s.interrupted,
+            "stopped": s.stopped,
         }

@@ -11,6 +11,8 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from analyze.urls import normalize_base_url
+
 DEFAULT_VLLM_PORTS = (8001, 8002, 8003, 8004)
 NO_API_KEY = "EMPTY"  # what vLLM expects when it runs without --api-key
 DEFAULT_TIMEOUT_S = 300.0  # per request: long verdicts on a busy fleet
@@ -42,6 +44,11 @@ class Settings(BaseSettings):
         NO_API_KEY, validation_alias=_env("ANALYZE_API_KEY", "OPENAI_API_KEY", "VLLM_API_KEY")
     )
     model: str | None = Field(None, validation_alias=_env("ANALYZE_MODEL"))
+    # Before judging, wait this long for a backend to list the judge model on /v1/models (a 30B model
+    # loads for minutes after `make up`); the same wait covers a fleet that restarts mid-run. 0: no wait.
+    wait_ready_s: float = Field(1800.0, ge=0, validation_alias=_env("ANALYZE_WAIT_READY"))
+    ready_poll_s: float = 2.0  # between two probes of a backend that is not up
+    ready_probe_timeout_s: float = 5.0
 
     # --- concurrency: "auto" plugs in analyze.adaptive_limit.AdaptiveLimiter ---
     concurrency: str | None = Field(None, validation_alias=_env("ANALYZE_CONCURRENCY"))
@@ -59,6 +66,9 @@ class Settings(BaseSettings):
     # --- requests ---
     timeout_s: float = Field(DEFAULT_TIMEOUT_S, validation_alias=_env("ANALYZE_TIMEOUT"))
     max_retries: int = 5
+    # Stop the run (exit 2) once this many tasks in a row failed with the same refusal (401, 403, 404,
+    # a 400 other than context length): a wrong key, model or URL. 0: never stop.
+    fail_fast_after: int = Field(5, ge=0)
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
     retry_after_max_s: float = 120.0
@@ -143,14 +153,4 @@ def parse_concurrency(value: str) -> str:
         return text
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"concurrency must be a positive integer or 'auto', got {value!r}")
-    return text
-
-
-def normalize_base_url(url: str) -> str:
-    """`host:port`, `http://host:port` and `.../v1/` all mean `http://host:port/v1`."""
-    text = url.strip().rstrip("/")
-    if "://" not in text:
-        text = f"http://{text}"
-    if not text.endswith("/v1"):
-        text = f"{text}/v1"
     return text

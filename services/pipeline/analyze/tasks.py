@@ -17,6 +17,7 @@ from analyze.constants import (
     CANDIDATE_MODEL_KEYS,
     CANDIDATES_KEYS,
     DEFAULT_LANGUAGE,
+    MAX_INPUT_JSON_DEPTH,
     PROBLEM_KEYS,
     TASK_ID_KEYS,
     UNKNOWN_MODEL,
@@ -152,6 +153,49 @@ def _decode(raw: bytes, line: int) -> str | None:
     return text or None
 
 
+def _json_path(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
+
+
+def check_json_value(value: Any) -> None:
+    """Reject what json.loads accepts but later steps cannot handle: text that cannot be encoded as
+    UTF-8 (a lone surrogate escape such as \\ud800) and nesting deeper than MAX_INPUT_JSON_DEPTH.
+
+    Iterative, so the check itself cannot hit the recursion limit.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if len(path) > MAX_INPUT_JSON_DEPTH:
+            raise TaskError(
+                f"nested deeper than {MAX_INPUT_JSON_DEPTH} levels (under '{_json_path(path[:1])}')"
+            )
+        if isinstance(item, str):
+            _check_text(item, path)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                _check_text(key, (*path, key), is_key=True)
+                stack.append((child, (*path, key)))
+        elif isinstance(item, list):
+            stack.extend((child, (*path, index)) for index, child in enumerate(item))
+
+
+def _check_text(text: str, path: tuple[str | int, ...], *, is_key: bool = False) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        parent = _json_path(path[:-1])
+        if is_key:
+            where = f"a key under '{parent}'" if parent else "a top-level key"
+        else:
+            where = f"field '{_json_path(path)}'"
+        bad = text[exc.start : exc.end].encode("unicode_escape").decode("ascii")
+        raise TaskError(
+            f"{where} holds text that cannot be encoded as UTF-8 "
+            f"(lone surrogate {bad} at character {exc.start})"
+        ) from exc
+
+
 def _parse_line(raw: bytes, line: int) -> Task | None:
     text = _decode(raw, line)
     if text is None:
@@ -160,6 +204,9 @@ def _parse_line(raw: bytes, line: int) -> Task | None:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TaskError(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    except RecursionError as exc:  # the decoder recurses once per nesting level
+        raise TaskError(f"nested too deeply to read (over {MAX_INPUT_JSON_DEPTH} levels)") from exc
+    check_json_value(record)
     return parse_record(record, line)
 
 

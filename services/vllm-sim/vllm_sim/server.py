@@ -123,6 +123,8 @@ async def health(request: web.Request) -> web.Response:
 
 async def models(request: web.Request) -> web.Response:
     state = request.app[STATE]
+    if not state.is_ready():  # like /health and chat: nothing is served while the model "loads"
+        raise ApiError(503, "The server is starting up", headers=_RETRY_AFTER)
     return json_response(state, model_list(state.config.model, state.created, state.config.max_model_len))
 
 

@@ -95,7 +95,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("fail_503", float, 0.0, "probability of an injected 503", _probability),
     Option("fail_400_context", float, 0.0, "probability of an injected context-length 400", _probability),
     Option("hang_rate", float, 0.0, "probability a request never answers", _probability),
-    Option("startup_delay", float, 0.0, "seconds of 503 on /health (and /v1) before ready", _non_negative),
+    Option("startup_delay", float, 0.0, "seconds of 503 on /health and /v1/* before ready", _non_negative),
     Option("crash_after", int, 0, "exit the process after N chat requests (0 = never)", _non_negative),
 )
 OPTIONS_BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}

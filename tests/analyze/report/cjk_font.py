@@ -2,9 +2,7 @@
 
 from pathlib import Path
 
-import pytest
+from tests.prereq import requires
 
 WQY = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-needs_cjk_font = pytest.mark.skipif(
-    not Path(WQY).exists(), reason=f"{WQY} missing: apt-get install fonts-wqy-microhei"
-)
+needs_cjk_font = requires(Path(WQY).exists(), WQY, "apt-get install fonts-wqy-microhei")

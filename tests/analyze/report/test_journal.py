@@ -93,3 +93,25 @@ def test_failure_needs_a_kind(journal: JournalDir) -> None:
     journal.append("failures.jsonl", {"schema": 1, "task_id": "t9", "reason": "x"})
     with pytest.raises(JournalError, match=r"failures.jsonl line 1: field 'kind' is missing"):
         read_journal(journal.path)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        '{"schema": 1, "task_id": "t2", "candidates": [',  # cut mid-line
+        json.dumps({"schema": 1, "task_id": "t2"}),  # complete JSON, newline missing
+        '{"schema": 1, "task_id": "t2", "cand\n',  # torn, then a newline from a later append
+        "[1, 2]\n",  # not an object: the report refuses it, resume must not count it either
+    ],
+)
+def test_resume_and_report_agree_on_what_results_hold(journal: JournalDir, tail: str) -> None:
+    from analyze.journal import judged_task_ids
+
+    journal.result("t1", [("A", 5)])
+    journal.append_raw("results.jsonl", tail)
+    done = judged_task_ids(journal.path)
+    try:
+        reported = read_journal(journal.path).result_task_ids
+    except JournalError:
+        reported = {"t1"}  # refused with the line named: nothing beyond t1 counted
+    assert done == reported == {"t1"}

@@ -7,6 +7,8 @@ import pytest
 from analyze.report import build_report
 from PIL import Image, ImageStat
 
+from tests.prereq import requires
+
 from .cjk_font import WQY, needs_cjk_font
 from .journal_factory import JournalDir, issue, request
 
@@ -72,7 +74,7 @@ def test_missing_font_is_warned_on_the_page(journal: JournalDir, monkeypatch: py
     assert "no font with Chinese glyphs found" in page
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium missing: apt-get install chromium")
+@requires(CHROMIUM.exists(), str(CHROMIUM), "apt-get install chromium")
 @needs_cjk_font
 @pytest.mark.timeout(120)
 def test_page_renders_in_headless_chromium(journal: JournalDir, tmp_path: Path) -> None:

@@ -7,13 +7,13 @@ the file, line and field. results.jsonl is deduplicated by task_id (first line w
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyze.journal import read_journal_lines
 from analyze.report import constants as c
 
 
@@ -119,22 +119,9 @@ NUMBER = (int, float)
 
 
 def iter_lines(path: Path, warnings: list[str]) -> Iterator[_Line]:
-    """Yield each complete JSON line of `path`; note skipped torn lines in `warnings`."""
-    if not path.exists():
-        return
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            if not raw.endswith(b"\n"):
-                warnings.append(f"{path.name} line {number}: torn last line (no newline) ignored")
-                continue
-            try:
-                obj = json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                warnings.append(f"{path.name} line {number}: not JSON (torn write) ignored")
-                continue
-            yield _Line(path, number, obj)
+    """Each complete JSON line of `path`, read by analyze.journal's one reader; skips noted in `warnings`."""
+    for line in read_journal_lines(path, warnings):
+        yield _Line(path, line.number, line.record)
 
 
 def read_journal(output_dir: Path) -> Journal:

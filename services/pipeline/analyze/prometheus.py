@@ -1,0 +1,47 @@
+"""The one Prometheus text-format reader: prometheus_client's parser, samples summed per name.
+
+vLLM exports one sample per served model (label `model_name`), the simulator likewise; every reader in
+the project (the adaptive limit, `analyze check`, `make status`, the benchmarks) wants the fleet-level
+sum per metric name, so that is what this returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prometheus_client.parser import text_string_to_metric_families
+
+
+class MetricsPageError(ValueError):
+    """A /metrics answer that is not Prometheus text format; the message quotes the parser."""
+
+
+def metric_totals(text: str) -> dict[str, float]:
+    """`{sample name: sum over its label sets}`; raises MetricsPageError for a malformed page."""
+    totals: dict[str, float] = {}
+    try:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                totals[sample.name] = totals.get(sample.name, 0.0) + float(sample.value)
+    except _PARSER_ERRORS as exc:
+        raise MetricsPageError(f"not a Prometheus text page: {_bad_line(text) or exc}") from exc
+    return totals
+
+
+_PARSER_ERRORS = (ValueError, TypeError, IndexError, KeyError)  # what the parser raises on bad input
+
+
+def _bad_line(text: str) -> str | None:
+    """`line N: ...` for the first line the parser refuses on its own (only on the error path)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        try:
+            for _ in text_string_to_metric_families(line + "\n"):
+                pass
+        except _PARSER_ERRORS as exc:
+            return f"line {number}: {exc}: {line[:120]!r}"
+    return None
+
+
+def first_of(totals: dict[str, float], names: Sequence[str]) -> float | None:
+    """The first of `names` the page has (metrics renamed between vLLM versions); None if none."""
+    return next((totals[name] for name in names if name in totals), None)
