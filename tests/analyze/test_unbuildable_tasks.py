@@ -9,8 +9,10 @@ import hashlib
 from pathlib import Path
 
 from analyze.concurrency import FixedLimiter
-from analyze.judge import JudgeConfig, TaskJudge
+from analyze.judge import TaskJudge
 from analyze.multi_vllm import BackendPool
+from analyze.request import JudgeTarget
+from analyze.settings import Settings
 from analyze.tasks import Candidate, Task
 from vllm_sim.testing import start_simulator
 
@@ -64,9 +66,8 @@ async def test_a_task_built_in_code_with_a_lone_surrogate_fails_alone() -> None:
     good = Task("good", 2, "add", "python", (Candidate("a", "m", "x = 1"), Candidate("b", "m", "y = 2")))
     with start_simulator(time_scale=0) as sim:
         limiter = FixedLimiter(1)
-        judge = TaskJudge(
-            BackendPool([sim.base_url]), limiter, JudgeConfig(model="sim-model", max_retries=0), "r"
-        )
+        settings = Settings.model_validate({"max_retries": 0})
+        judge = TaskJudge(BackendPool([sim.base_url]), limiter, settings, JudgeTarget("sim-model"), "r")
         try:
             failed = await asyncio.wait_for(judge.judge(bad), 10)
             judged = await asyncio.wait_for(judge.judge(good), 10)  # would wait forever for a lost permit

@@ -21,7 +21,8 @@ EXIT_INTERRUPTED = 130
 # Some tasks ended without a verdict: scripts (make analyze, CI) must not take the run for a success.
 EXIT_SOME_FAILED = 1
 # The run could not go on, whatever the task: the fleet never came up, it refuses every request alike
-# (key, model, URL), or the journal cannot be written. Nothing retries it; a setting must change.
+# (key, model, URL), the journal cannot be written, or it was judged with other settings (resume would
+# mix them; --force-resume). Nothing retries it; a setting must change.
 EXIT_STOPPED = 2
 
 
@@ -60,9 +61,11 @@ def run(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="only the first N valid tasks of the input")] = None,
     swap: Annotated[
-        bool | None, typer.Option("--swap/--no-swap", help="judge again in reversed order")
+        bool | None,
+        typer.Option("--swap/--no-swap", help="judge again with every candidate moved (rotated order)"),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="seed of the candidate shuffle")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed of the candidate shuffle and of sampling")] = None,
+    temperature: Annotated[float | None, typer.Option(help="sampling temperature of the judge")] = None,
     timeout: Annotated[float | None, typer.Option(help="per-request timeout in seconds")] = None,
     max_retries: Annotated[
         int | None, typer.Option(help="retries on 429/5xx/timeouts/connection errors")
@@ -70,9 +73,16 @@ def run(
     max_input_tokens: Annotated[
         int | None, typer.Option(help="prompt budget; longer candidates are truncated")
     ] = None,
-    prompts_dir: Annotated[
-        Path | None, typer.Option(help="directory with system.md / user.md overrides")
+    max_output_tokens: Annotated[
+        int | None, typer.Option(help="cap on max_tokens (each request asks for its verdict's largest size)")
     ] = None,
+    prompts_dir: Annotated[
+        Path | None, typer.Option(help="directory with system.md / user.md / repair.md overrides")
+    ] = None,
+    force_resume: Annotated[
+        bool,
+        typer.Option("--force-resume", help="resume although the journal was judged with other settings"),
+    ] = False,
     lang: Annotated[
         str | None, typer.Option(help="language of the console and the report: zh or en (ANALYZE_LANG)")
     ] = None,
@@ -87,6 +97,7 @@ def run(
     report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
 ) -> None:
     """Judge every task; rerun on the same OUTPUT_DIR to resume (finished tasks are skipped)."""
+    from analyze.fingerprint import ConfigurationMismatch
     from analyze.pipeline import NoModelError, execute_pipeline
     from analyze.readiness import FleetNotReadyError, NotServedError
 
@@ -99,10 +110,13 @@ def run(
         limit=limit,
         swap=swap,
         seed=seed,
+        temperature=temperature,
         timeout_s=timeout,
         max_retries=max_retries,
         max_input_tokens=max_input_tokens,
+        max_output_tokens=max_output_tokens,
         prompts_dir=prompts_dir,
+        force_resume=force_resume or None,
         lang=lang,
         wait_ready_s=wait_ready,
     )
@@ -111,7 +125,7 @@ def run(
         raise typer.Exit(2)
     try:
         outcome = execute_pipeline(settings, report=report)
-    except (FleetNotReadyError, NotServedError) as exc:
+    except (FleetNotReadyError, NotServedError, ConfigurationMismatch) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_STOPPED) from exc
     except (NoModelError, RuntimeError, OSError) as exc:

@@ -75,6 +75,8 @@ class Journal:
     warnings: list[str] = field(default_factory=list)
     verdicts: list[VerdictRecord] = field(default_factory=list)
     attempts: AttemptCounts = field(default_factory=AttemptCounts)
+    # Run fingerprints of the verdict lines (None: a line from before fingerprints; analyze.fingerprint).
+    fingerprints: set[str | None] = field(default_factory=set)
 
 
 class _Line:
@@ -176,6 +178,7 @@ def _add_result(journal: Journal, line: _Line) -> None:
     journal.attempts.repaired += verdict.repaired
     journal.verdicts.append(verdict)
     journal.result_task_ids.add(task_id)
+    journal.fingerprints.add(line.opt(obj, "fingerprint", str))
     journal.candidates.extend(candidates)
     journal.issues.extend(issues)
     journal.requests.extend(requests)
