@@ -80,6 +80,71 @@ def served_by(headers: Any, base_url: str) -> str:
     return base_url
 
 
+def orders(config: JudgeConfig) -> tuple[str, ...]:
+    """The prompt orders one task is judged in: forward, and the second pass with --swap."""
+    return (ORDER_FORWARD, ORDER_REVERSED) if config.swap else (ORDER_FORWARD,)
+
+
+def judge_prompt(task: Task, config: JudgeConfig, order: str) -> JudgePrompt:
+    return build_prompt(
+        task,
+        seed=config.seed,
+        order=order,
+        max_input_tokens=config.max_input_tokens,
+        prompts_dir=config.prompts_dir,
+    )
+
+
+def request_payload(prompt: JudgePrompt, config: JudgeConfig) -> dict[str, Any]:
+    """The chat request body for one prompt: the one place that says what the job sends (`analyze run`
+    sends it, `analyze export-batch` writes it)."""
+    body: dict[str, Any] = {
+        "model": config.model,
+        "messages": prompt.messages,
+        "temperature": config.temperature,
+        "max_tokens": config.max_output_tokens,
+    }
+    if config.structured_output:
+        body["response_format"] = response_format(prompt.labels)
+    return body
+
+
+def result_record(
+    run_id: str,
+    task: Task,
+    runs: list[tuple[JudgePrompt, Verdict]],
+    model: str,
+    requests: list[dict[str, Any]],
+    started_at: float,
+    finished_at: float,
+) -> dict[str, Any]:
+    """One `results.jsonl` line (docs/journal-format.md)."""
+    return {
+        "run_id": run_id,
+        **merge_verdicts(task, runs),
+        "judge_model": model,
+        "requests": requests,
+        "started_at": started_at,
+        "finished_at": finished_at,
+    }
+
+
+def failure_record(
+    run_id: str, task: Task, kind: str, reason: str, attempts: int, requests: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One `failures.jsonl` line (docs/journal-format.md)."""
+    return {
+        "run_id": run_id,
+        "task_id": task.task_id,
+        "line": task.line,
+        "kind": kind,
+        "reason": reason,
+        "attempts": attempts,
+        "requests": requests,
+        "finished_at": time.time(),
+    }
+
+
 class TaskJudge:
     def __init__(self, pool: BackendPool, limiter: Limiter, config: JudgeConfig, run_id: str) -> None:
         self.pool = pool
@@ -90,15 +155,7 @@ class TaskJudge:
 
     def request_body(self, prompt: JudgePrompt) -> bytes:
         """The chat request for one prompt, encoded once: retries resend the same bytes."""
-        body: dict[str, Any] = {
-            "model": self.config.model,
-            "messages": prompt.messages,
-            "temperature": self.config.temperature,
-            "max_tokens": self.config.max_output_tokens,
-        }
-        if self.config.structured_output:
-            body["response_format"] = response_format(prompt.labels)
-        return encode_body(body)
+        return encode_body(request_payload(prompt, self.config))
 
     async def _call(self, body: bytes) -> Reply:
         started = time.monotonic()
@@ -162,27 +219,18 @@ class TaskJudge:
             return verdict, log
 
     def _prompt(self, task: Task, order: str) -> JudgePrompt:
-        return build_prompt(
-            task,
-            seed=self.config.seed,
-            order=order,
-            max_input_tokens=self.config.max_input_tokens,
-            prompts_dir=self.config.prompts_dir,
-        )
+        return judge_prompt(task, self.config, order)
 
     async def judge(self, task: Task, *, holds_permit: bool = False) -> TaskResult:
         started_at = time.time()
         requests: list[dict[str, Any]] = []
         try:
-            forward = self._prompt(task, ORDER_FORWARD)
-            verdict, log = await self._request(forward, holds_permit)
-            requests.append(log)
-            runs = [(forward, verdict)]
-            if self.config.swap:
-                reversed_prompt = self._prompt(task, ORDER_REVERSED)
-                reversed_verdict, log = await self._request(reversed_prompt, False)
+            runs: list[tuple[JudgePrompt, Verdict]] = []
+            for order in orders(self.config):
+                prompt = self._prompt(task, order)
+                verdict, log = await self._request(prompt, holds_permit and not runs)
                 requests.append(log)
-                runs.append((reversed_prompt, reversed_verdict))
+                runs.append((prompt, verdict))
         except JudgeFailure as failure:
             return TaskResult(
                 False, self._failure(task, failure.kind, failure.reason, failure.attempts, requests)
@@ -191,29 +239,14 @@ class TaskJudge:
             return TaskResult(
                 False, self._failure(task, "error", f"{type(exc).__name__}: {exc}", 0, requests)
             )
-        record = {
-            "run_id": self.run_id,
-            **merge_verdicts(task, runs),
-            "judge_model": self.config.model,
-            "requests": requests,
-            "started_at": started_at,
-            "finished_at": time.time(),
-        }
+        record = result_record(self.run_id, task, runs, self.config.model, requests, started_at, time.time())
         return TaskResult(True, record)
 
     def _failure(
         self, task: Task, kind: str, reason: str, attempts: int, requests: list[dict[str, Any]]
     ) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "task_id": task.task_id,
-            "line": task.line,
-            "kind": kind,
-            "reason": reason,
-            "attempts": attempts + sum(r["attempts"] for r in requests),
-            "requests": requests,
-            "finished_at": time.time(),
-        }
+        attempts += sum(r["attempts"] for r in requests)
+        return failure_record(self.run_id, task, kind, reason, attempts, requests)
 
 
 def merge_verdicts(task: Task, runs: list[tuple[JudgePrompt, Verdict]]) -> dict[str, Any]:

@@ -1,0 +1,254 @@
+"""`analyze import-batch`: an OpenAI Batch output file back into the job's journal, so the report works on it.
+
+The prompts are rebuilt from the input with the same settings as the export (seed, swap, prompts, token
+budgets): that is what maps a verdict's neutral labels back to candidates. Each reply is validated like
+any verdict (`parse_verdict`); a bad, failed or missing reply becomes a `failures.jsonl` line naming the
+custom_id and the output line, and every other task still gets its result. With `--requests` the rebuilt
+request bodies are compared with the exported file first, so a changed setting is an error instead of
+scores credited to the wrong candidates.
+
+The output file is indexed by byte offset (custom_id -> offset), not loaded: memory stays small on
+large batches, whose lines come back in any order.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from analyze.batch_export import task_requests
+from analyze.journal import Journal, judged_task_ids
+from analyze.judge import JudgeConfig, failure_record, result_record
+from analyze.prompt import JudgePrompt
+from analyze.runner import RunStats, new_run_id, scan_input
+from analyze.tasks import Task, iter_valid_tasks
+from analyze.verdict import Verdict, VerdictError, parse_verdict
+
+BACKEND_PREFIX = "batch:"
+
+
+class BatchFileError(ValueError):
+    """The Batch file cannot be used at all (unreadable, or its requests are not this export's)."""
+
+
+@dataclass(frozen=True)
+class Indexed:
+    offset: int
+    line: int
+
+
+def index_batch_file(path: Path, warnings: list[str]) -> dict[str, Indexed]:
+    """custom_id -> where its line starts; lines that are not Batch lines are reported in `warnings`."""
+    index: dict[str, Indexed] = {}
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise BatchFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    with handle:
+        offset = 0
+        for line_no, raw in enumerate(handle, start=1):
+            start, offset = offset, offset + len(raw)
+            if not raw.strip():
+                continue
+            try:
+                entry = json.loads(raw)
+                cid = entry["custom_id"]
+            except (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError):
+                warnings.append(f"{path}:{line_no}: not a Batch line (no JSON object with a custom_id)")
+                continue
+            if cid in index:
+                warnings.append(
+                    f"{path}:{line_no}: custom_id {cid!r} again (first on line {index[cid].line}); ignored"
+                )
+                continue
+            index[str(cid)] = Indexed(start, line_no)
+    return index
+
+
+def read_at(handle: BinaryIO, where: Indexed) -> dict[str, Any]:
+    handle.seek(where.offset)
+    return json.loads(handle.readline())
+
+
+@dataclass(frozen=True)
+class BatchReply:
+    text: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    created: float | None
+    model: str | None
+
+
+class ReplyError(Exception):
+    """This custom_id's line holds no usable reply; the message says why."""
+
+
+def reply_of(entry: dict[str, Any]) -> BatchReply:
+    """The assistant's text from one Batch output line, or ReplyError naming the service's error."""
+    error = entry.get("error")
+    response = entry.get("response") or {}
+    status = response.get("status_code")
+    body = response.get("body")
+    if error or (status is not None and status != 200) or not isinstance(body, dict):
+        detail = error.get("message", error) if isinstance(error, dict) else error
+        if detail is None and isinstance(body, dict):
+            detail = (body.get("error") or {}).get("message") if isinstance(body.get("error"), dict) else None
+        raise ReplyError(f"the service answered status {status}: {detail or 'no response body'}")
+    try:
+        message = body["choices"][0]["message"]
+    except (KeyError, IndexError, TypeError):
+        raise ReplyError("the response body has no choices[0].message") from None
+    usage = body.get("usage") or {}
+    created = body.get("created")
+    return BatchReply(
+        text=str(message.get("content") or ""),
+        prompt_tokens=usage.get("prompt_tokens"),
+        completion_tokens=usage.get("completion_tokens"),
+        created=float(created) if isinstance(created, int | float) else None,
+        model=body.get("model"),
+    )
+
+
+def first_model(results_path: Path, index: dict[str, Indexed]) -> str | None:
+    """The model named by the first successful reply (what import uses when --model is not given)."""
+    with results_path.open("rb") as handle:
+        for where in index.values():
+            try:
+                model = reply_of(read_at(handle, where)).model
+            except (ReplyError, json.JSONDecodeError):
+                continue
+            if model:
+                return model
+    return None
+
+
+def check_requests(requests_path: Path, input_path: Path, config: JudgeConfig, limit: int | None) -> None:
+    """Every request rebuilt from the input and settings must be byte-for-byte the exported one."""
+    warnings: list[str] = []
+    index = index_batch_file(requests_path, warnings)
+    with requests_path.open("rb") as handle:
+        for task in iter_valid_tasks(input_path, limit):
+            for request in task_requests(task, config):
+                where = index.get(request.custom_id)
+                if where is None:
+                    raise BatchFileError(f"{requests_path}: no request with custom_id {request.custom_id!r}")
+                exported = read_at(handle, where).get("body")
+                if exported != json.loads(json.dumps(request.body)):
+                    differs = sorted(
+                        k for k in {*request.body, *(exported or {})}
+                        if (exported or {}).get(k) != json.loads(json.dumps(request.body.get(k)))
+                    )  # fmt: skip
+                    raise BatchFileError(
+                        f"{requests_path}:{where.line}: the request for {request.custom_id!r} differs from "
+                        f"what these settings build (field(s) {', '.join(differs)}): pass the settings the "
+                        "export used (--model, --seed, --swap, --max-input-tokens, --prompts-dir, ...)"
+                    )
+
+
+@dataclass
+class ImportOutcome:
+    stats: RunStats
+    warnings: list[str]
+
+
+class Importer:
+    def __init__(self, results_path: Path, index: dict[str, Indexed], config: JudgeConfig, run_id: str):
+        self.results_path = results_path
+        self.index = index
+        self.config = config
+        self.run_id = run_id
+        self.backend = BACKEND_PREFIX + results_path.name
+        self.created: list[float] = []
+
+    def judge(self, handle: BinaryIO, task: Task) -> tuple[bool, dict[str, Any]]:
+        """(True, results line) or (False, failures line) for one task, from its Batch replies."""
+        runs: list[tuple[JudgePrompt, Verdict]] = []
+        logs: list[dict[str, Any]] = []
+        stamps: list[float] = []
+        for request in task_requests(task, self.config):
+            where = self.index.get(request.custom_id)
+            if where is None:
+                return False, self._failure(
+                    task, "error", f"no line with custom_id {request.custom_id!r}", logs
+                )
+            at = f"custom_id {request.custom_id!r} ({self.results_path.name}:{where.line})"
+            try:
+                reply = reply_of(read_at(handle, where))
+            except (ReplyError, json.JSONDecodeError) as exc:
+                return False, self._failure(task, "error", f"{at}: {exc}", logs)
+            log = {
+                "order": request.order,
+                "backend": self.backend,
+                "latency_s": None,  # a Batch output does not say how long a request took
+                "prompt_tokens": reply.prompt_tokens,
+                "completion_tokens": reply.completion_tokens,
+                "attempts": 1,
+            }
+            if reply.created is not None:
+                stamps.append(reply.created)
+                self.created.append(reply.created)
+            try:
+                verdict = parse_verdict(reply.text, request.prompt.labels)
+            except VerdictError as exc:
+                return False, self._failure(task, "invalid_verdict", f"{at}: {exc}", [*logs, log])
+            logs.append(log)
+            runs.append((request.prompt, verdict))
+        started, finished = (min(stamps), max(stamps)) if stamps else (time.time(), time.time())
+        return True, result_record(self.run_id, task, runs, self.config.model, logs, started, finished)
+
+    def _failure(self, task: Task, kind: str, reason: str, logs: list[dict[str, Any]]) -> dict[str, Any]:
+        return failure_record(self.run_id, task, kind, reason, len(logs) or 1, logs)
+
+
+def import_batch(
+    results_path: Path,
+    input_path: Path,
+    output_dir: Path,
+    config: JudgeConfig,
+    *,
+    limit: int | None = None,
+) -> ImportOutcome:
+    """Journal the Batch replies of every task of the input into `output_dir` (judged tasks are kept)."""
+    started_at = time.time()
+    warnings: list[str] = []
+    index = index_batch_file(results_path, warnings)
+    stats = RunStats(run_id=new_run_id())
+    importer = Importer(results_path, index, config, stats.run_id)
+    with Journal(output_dir) as journal, results_path.open("rb") as handle:
+        done = judged_task_ids(output_dir)
+        scan_input(input_path, journal, done, limit, stats)
+        for task in iter_valid_tasks(input_path, limit):
+            if task.task_id in done:
+                continue
+            ok, record = importer.judge(handle, task)
+            (journal.results if ok else journal.failures).append(record)
+            stats.succeeded += ok
+            stats.failed += not ok
+        # The batch's own span (its replies' creation times) stands for the run's duration in the report.
+        span = (
+            (min(importer.created), max(importer.created)) if importer.created else (started_at, time.time())
+        )
+        journal.runs.append(
+            {
+                "run_id": stats.run_id,
+                "started_at": span[0],
+                "finished_at": span[1],
+                "imported_at": started_at,
+                "input": str(input_path),
+                "backends": [BACKEND_PREFIX + str(results_path)],
+                "judge_model": config.model,
+                "concurrency": None,
+                "swap": config.swap,
+                "seed": config.seed,
+                "tasks_valid": stats.tasks_valid,
+                "tasks_skipped": stats.tasks_skipped,
+                "succeeded": stats.succeeded,
+                "failed": stats.failed,
+                "rejected": stats.rejected,
+                "interrupted": False,
+            }
+        )
+    return ImportOutcome(stats, warnings)
