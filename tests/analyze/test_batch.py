@@ -96,6 +96,8 @@ def _output_line(custom_id: str, content: str | None, status: int = 200) -> dict
                              "finish_reason": "stop"}],
                 "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}  # fmt: skip
     error = None if status == 200 else {"code": "server_error", "message": "engine died"}
+    if status == 400:  # vLLM run-batch's shape: its ErrorResponse
+        error = {"error": {"message": "prompt too long", "type": "BadRequestError", "code": 400}}
     return {
         "id": "r",
         "custom_id": custom_id,
@@ -107,7 +109,7 @@ def _output_line(custom_id: str, content: str | None, status: int = 200) -> dict
 def test_bad_failed_and_missing_replies_become_failures_and_the_rest_is_kept(
     tmp_path: Path, fake_judge: FakeJudgeServer
 ) -> None:
-    tasks = _tasks(tmp_path, count=5)
+    tasks = _tasks(tmp_path, count=6)
     requests = tmp_path / "requests.jsonl"
     assert _invoke("export-batch", str(tasks), "-o", str(requests), "--model", "m").exit_code == 0
     from .judge_fakes import fake_verdict
@@ -118,29 +120,31 @@ def test_bad_failed_and_missing_replies_become_failures_and_the_rest_is_kept(
         json.dumps(_output_line("t3", good["t3"])),  # out of order, as Batch services return them
         json.dumps(_output_line("t0", good["t0"])),
         json.dumps(_output_line("t1", None, status=500)),
+        json.dumps(_output_line("t4", None, status=400)),
         "{not json",
         json.dumps(_output_line("t2", '{"ranking": ["A", "A"], "scores": {}}')),
         json.dumps(_output_line("t0", good["t0"])),  # repeated custom_id: the first one counts
-    ]  # t4 has no line at all
+    ]  # t5 has no line at all
     results.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "imported"
     result = _invoke("import-batch", str(results), "--input", str(tasks), "-o", str(out), "--no-report")
     assert result.exit_code == 1
-    assert f"{results}:4: not a Batch line" in result.output
+    assert f"{results}:5: not a Batch line" in result.output
     assert "custom_id 't0' again (first on line 2)" in result.output
     assert sorted(r["task_id"] for r in read_jsonl(out / "results.jsonl")) == ["t0", "t3"]
     failures = {f["task_id"]: f for f in read_jsonl(out / "failures.jsonl")}
     assert failures["t1"]["kind"] == "error" and "status 500: engine died" in failures["t1"]["reason"]
     assert failures["t2"]["kind"] == "invalid_verdict"
-    assert "custom_id 't2' (results.jsonl:5)" in failures["t2"]["reason"]
-    assert failures["t4"]["reason"] == "no line with custom_id 't4'"
+    assert "custom_id 't2' (results.jsonl:6)" in failures["t2"]["reason"]
+    assert "status 400: prompt too long" in failures["t4"]["reason"]
+    assert failures["t5"]["reason"] == "no line with custom_id 't5'"
     # a second import (of a corrected file) keeps what is judged and adds only the rest
     results.write_text(
         "".join(json.dumps(_output_line(c, v)) + "\n" for c, v in good.items()), encoding="utf-8"
     )
     again = _invoke("import-batch", str(results), "--input", str(tasks), "-o", str(out), "--no-report")
     assert again.exit_code == 0, again.output
-    assert sorted(r["task_id"] for r in read_jsonl(out / "results.jsonl")) == [f"t{i}" for i in range(5)]
+    assert sorted(r["task_id"] for r in read_jsonl(out / "results.jsonl")) == [f"t{i}" for i in range(6)]
 
 
 def test_import_refuses_settings_that_rebuild_other_requests(tmp_path: Path) -> None:

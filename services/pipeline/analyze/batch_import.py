@@ -86,6 +86,16 @@ class ReplyError(Exception):
     """This custom_id's line holds no usable reply; the message says why."""
 
 
+def _error_text(error: Any, body: Any) -> str:
+    """OpenAI puts {"code", "message"} in `error`; vLLM its ErrorResponse ({"error": {"message", ...}})."""
+    for holder in (error, body):
+        if isinstance(holder, dict):
+            inner = holder.get("error") if isinstance(holder.get("error"), dict) else holder
+            if inner.get("message"):
+                return str(inner["message"])
+    return str(error) if error else "no response body"
+
+
 def reply_of(entry: dict[str, Any]) -> BatchReply:
     """The assistant's text from one Batch output line, or ReplyError naming the service's error."""
     error = entry.get("error")
@@ -93,10 +103,7 @@ def reply_of(entry: dict[str, Any]) -> BatchReply:
     status = response.get("status_code")
     body = response.get("body")
     if error or (status is not None and status != 200) or not isinstance(body, dict):
-        detail = error.get("message", error) if isinstance(error, dict) else error
-        if detail is None and isinstance(body, dict):
-            detail = (body.get("error") or {}).get("message") if isinstance(body.get("error"), dict) else None
-        raise ReplyError(f"the service answered status {status}: {detail or 'no response body'}")
+        raise ReplyError(f"the service answered status {status}: {_error_text(error, body)}")
     try:
         message = body["choices"][0]["message"]
     except (KeyError, IndexError, TypeError):
