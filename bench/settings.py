@@ -71,6 +71,13 @@ class BenchSizes:
     vllm_cpu_max_tokens: int = 128
     vllm_cpu_rounds: int = 4  # direct and nginx alternate, ABBA; the median of each is reported
     vllm_cpu_pipeline_tasks: int = 32
+    # Scenario 6 (SmolLM2 vs vLLM's tools): few sample tasks and short verdicts, 2 cores run 9 passes.
+    vllm_tools_tasks: int = 8
+    vllm_tools_max_tokens: int = 384
+    vllm_tools_max_input_tokens: int = 3072
+    vllm_tools_max_num_seqs: int = 8
+    vllm_tools_headroom: int = 2  # the job's in-flight limit over the instance's slots
+    vllm_tools_rounds: int = 2  # ABBA
     profile: SimProfile = field(default_factory=SimProfile)
 
 
@@ -86,6 +93,9 @@ QUICK = replace(
     vllm_cpu_requests=16,
     vllm_cpu_rounds=1,
     vllm_cpu_pipeline_tasks=4,
+    vllm_tools_tasks=2,
+    vllm_tools_max_tokens=64,
+    vllm_tools_rounds=1,
     profile=replace(FULL.profile, time_scale=0.05),
 )
 

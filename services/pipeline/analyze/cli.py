@@ -53,7 +53,7 @@ def run(
     ] = None,
     model: Annotated[str | None, typer.Option(help="judge model (default: the one the server lists)")] = None,
     concurrency: Annotated[
-        str | None, typer.Option(help="requests in flight: a number or 'auto' (default: instances x max-num-seqs x 2)")
+        str | None, typer.Option(help="requests in flight: a number or 'auto' (default: fleet slots x 2)")
     ] = None,
     limit: Annotated[int | None, typer.Option(help="only the first N valid tasks of the input")] = None,
     swap: Annotated[
