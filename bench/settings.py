@@ -72,7 +72,7 @@ class BenchSizes:
     vllm_cpu_rounds: int = 4  # direct and nginx alternate, ABBA; the median of each is reported
     vllm_cpu_pipeline_tasks: int = 32
     # Scenario 6 (SmolLM2 vs vLLM's tools): few sample tasks and short verdicts, 2 cores run 9 passes.
-    vllm_tools_tasks: int = 8
+    vllm_tools_tasks: int = 6
     vllm_tools_max_tokens: int = 384
     vllm_tools_max_input_tokens: int = 3072
     vllm_tools_max_num_seqs: int = 8
