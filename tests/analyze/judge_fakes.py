@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -26,9 +27,12 @@ Behaviour = Callable[[dict[str, Any], int], web.StreamResponse | None]
 
 
 def shown_candidates(body: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, code) pairs in the order the prompt shows them."""
-    user = body["messages"][-1]["content"]
-    return [(m.group(1), m.group(3)) for m in BLOCK.finditer(user)]
+    """(label, code) pairs in the order the prompt shows them (a repair turn may follow the prompt)."""
+    for message in body["messages"]:
+        found = [(m.group(1), m.group(3)) for m in BLOCK.finditer(message["content"])]
+        if message["role"] == "user" and found:
+            return found
+    return []
 
 
 def quality(code: str) -> int:
@@ -36,34 +40,50 @@ def quality(code: str) -> int:
 
 
 def fake_verdict(body: dict[str, Any], *, by_position: bool = False) -> dict[str, Any]:
+    """A verdict in the schema's field order, its ranking consistent with its scores.
+
+    `by_position`: the judge prefers whatever is shown first (scores fall with the position).
+    """
     shown = shown_candidates(body)
     if by_position:
-        ranking = [label for label, _ in shown]
+        score = {label: 10 - i for i, (label, _) in enumerate(shown)}
     else:
-        ranking = [label for label, code in sorted(shown, key=lambda lc: (-quality(lc[1]), lc[1]))]
+        score = {label: quality(code) for label, code in shown}
+    ranking = [label for label, code in sorted(shown, key=lambda lc: (-score[lc[0]], lc[1]))]
     return {
-        "scores": {
-            label: {**dict.fromkeys(DIMENSIONS, quality(code)), "overall": quality(code)}
-            for label, code in shown
+        "issues": {
+            label: [{"category": "robustness", "severity": "low", "text": "no input check"}] if i == 0 else []
+            for i, (label, _) in enumerate(shown)
         },
-        "issues": [
-            {"label": shown[0][0], "category": "robustness", "severity": "low", "text": "no input check"}
-        ],
-        "ranking": ranking,
         "rationale": "judged by the fake",
+        "scores": {
+            label: {**dict.fromkeys(DIMENSIONS, score[label]), "overall": score[label]} for label, _ in shown
+        },
+        "ranking": ranking,
     }
 
 
-def completion(content: str, model: str = "fake-judge") -> dict[str, Any]:
+def completion(
+    content: str,
+    model: str = "fake-judge",
+    *,
+    finish_reason: str = "stop",
+    prompt_tokens: int = 100,
+    completion_tokens: int = 50,
+) -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "created": 0,
         "model": model,
         "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}
         ],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -77,6 +97,7 @@ class FakeJudgeServer:
     name: str = "fake-1"
     model: str = "fake-judge"
     by_position: bool = False
+    max_model_len: int | None = None  # listed in /v1/models as vLLM does, when set
     behaviour: Behaviour | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
@@ -105,7 +126,10 @@ class FakeJudgeServer:
         return reply
 
     async def _models(self, _request: web.Request) -> web.Response:
-        return web.json_response({"object": "list", "data": [{"id": self.model, "object": "model"}]})
+        entry: dict[str, Any] = {"id": self.model, "object": "model"}
+        if self.max_model_len is not None:
+            entry["max_model_len"] = self.max_model_len
+        return web.json_response({"object": "list", "data": [entry]})
 
     async def _health(self, _request: web.Request) -> web.Response:
         return web.Response(text="")
@@ -155,7 +179,8 @@ def make_task(task_id: str, n: int = 3, **extra: Any) -> dict[str, Any]:
         "problem": f"Write add() for {task_id}",
         "language": "python",
         "candidates": [
-            {"id": f"c{i}", "model": f"m{i % 2}", "code": codes[i % 4] + f"# {task_id}\n"} for i in range(n)
+            {"id": f"c{i}", "model": f"m{i % 2}", "code": codes[i % 4] + f"# {task_id} {i}\n"}
+            for i in range(n)
         ],
         **extra,
     }
@@ -188,3 +213,13 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+USER_ENV_PREFIXES = ("ANALYZE_", "VLLM_", "USE_MULTI_VLLM", "INPUT_JSONL", "OUTPUT_DIR")
+
+
+def clear_user_env(monkeypatch: Any) -> None:
+    """Drop the caller's ANALYZE_*/seed variables so a CLI test sees only its own flags."""
+    for name in list(os.environ):
+        if name.startswith(USER_ENV_PREFIXES):
+            monkeypatch.delenv(name)

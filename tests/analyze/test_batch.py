@@ -48,7 +48,7 @@ def test_exported_requests_are_the_ones_run_sends(tmp_path: Path, fake_judge: Fa
     )
     assert result.exit_code == 0, result.output
     exported = read_jsonl(out)
-    assert [e["custom_id"] for e in exported[:2]] == ["t0", "t0#reversed"]
+    assert [e["custom_id"] for e in exported[:2]] == ["t0", "t0#rotated"]
     assert {(e["method"], e["url"]) for e in exported} == {("POST", "/v1/chat/completions")}
     run = _invoke("run", str(tasks), "-o", str(tmp_path / "o"), "--base-url", fake_judge.base_url,
                   "--swap", "--seed", "7", "--no-report", "--concurrency", "1")  # fmt: skip
@@ -67,14 +67,14 @@ def test_round_trip_on_the_simulator_gives_the_same_report(tmp_path: Path) -> No
         run = _invoke("run", str(tasks), "-o", str(live), "--base-url", base, "--model", MODEL, "--swap")
         assert run.exit_code == 0, run.output
         requests = tmp_path / "requests.jsonl"
-        assert (
-            _invoke("export-batch", str(tasks), "-o", str(requests), "--model", MODEL, "--swap").exit_code
-            == 0
-        )
+        # the simulator's /v1/models says max_model_len 8192: what the run budgeted max_tokens in
+        export = _invoke("export-batch", str(tasks), "-o", str(requests), "--model", MODEL, "--swap",
+                         "--max-model-len", "8192")  # fmt: skip
+        assert export.exit_code == 0, export.output
         results = replay_batch(requests, base, tmp_path / "results.jsonl")
     imported = tmp_path / "imported"
     result = _invoke("import-batch", str(results), "--input", str(tasks), "-o", str(imported),
-                     "--requests", str(requests), "--swap")  # fmt: skip
+                     "--requests", str(requests), "--swap", "--max-model-len", "8192")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "12 verdict(s), 0 failed" in result.output
     assert len(read_jsonl(imported / "results.jsonl")) == 12
@@ -84,7 +84,8 @@ def test_round_trip_on_the_simulator_gives_the_same_report(tmp_path: Path) -> No
     assert (imported / "report.html").is_file()
     record = read_jsonl(imported / "results.jsonl")[0]
     assert record["judge_model"] == MODEL  # taken from the replies when --model is not given
-    assert [r["order"] for r in record["requests"]] == ["forward", "reversed"]
+    assert [r["order"] for r in record["requests"]] == ["forward", "rotated"]
+    assert record["fingerprint"] == read_jsonl(live / "results.jsonl")[0]["fingerprint"]
     assert all(r["completion_tokens"] > 0 for r in record["requests"])
 
 
@@ -165,9 +166,9 @@ def test_export_needs_a_model_and_unique_custom_ids(tmp_path: Path, monkeypatch:
     monkeypatch.delenv("ANALYZE_MODEL", raising=False)
     tasks = _tasks(tmp_path, count=2)
     assert "pass --model" in _invoke("export-batch", str(tasks), "-o", str(tmp_path / "r.jsonl")).output
-    clash = write_jsonl(tmp_path / "clash.jsonl", [make_task("x"), make_task("x#reversed")])
+    clash = write_jsonl(tmp_path / "clash.jsonl", [make_task("x"), make_task("x#rotated")])
     result = _invoke("export-batch", str(clash), "-o", str(tmp_path / "r.jsonl"), "--model", "m", "--swap")
-    assert result.exit_code == 1 and "custom_id 'x#reversed' is already used" in result.output
+    assert result.exit_code == 1 and "custom_id 'x#rotated' is already used" in result.output
     assert not (tmp_path / "r.jsonl").exists()
 
 

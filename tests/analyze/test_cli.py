@@ -13,16 +13,14 @@ import pytest
 from analyze.cli import app
 from typer.testing import CliRunner
 
-from .judge_fakes import FakeJudgeServer, make_task, read_jsonl, write_jsonl
+from .judge_fakes import FakeJudgeServer, clear_user_env, make_task, read_jsonl, write_jsonl
 
 runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
 def no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(("ANALYZE_", "VLLM_", "USE_MULTI_VLLM", "INPUT_JSONL", "OUTPUT_DIR")):
-            monkeypatch.delenv(name)
+    clear_user_env(monkeypatch)
 
 
 def test_validate_json_lists_rejects_and_exits_1(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from analyze.constants import ORDER_REVERSED
+import pytest
+from analyze.constants import ORDER_ROTATED
 from analyze.prompt import build_prompt, forward_order, label_for, render
 from analyze.tasks import Candidate, Task
 
@@ -37,14 +38,16 @@ def test_order_is_seeded_and_stable() -> None:
     assert len(orders) > 1
 
 
-def test_reversed_order_relabels_from_a() -> None:
-    task = task_of("a = 1", "b = 2", "c = 3")
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 7, 10])
+def test_rotated_order_moves_every_candidate_and_relabels_from_a(n: int) -> None:
+    task = task_of(*(f"x = {i}" for i in range(n)))
     fwd = build_prompt(task, seed=3, max_input_tokens=4000)
-    rev = build_prompt(task, seed=3, order=ORDER_REVERSED, max_input_tokens=4000)
-    assert [s.candidate.candidate_id for s in rev.shown] == [
-        s.candidate.candidate_id for s in reversed(fwd.shown)
-    ]
-    assert rev.labels == fwd.labels == ["A", "B", "C"]
+    rot = build_prompt(task, seed=3, order=ORDER_ROTATED, max_input_tokens=4000)
+    before = {s.candidate.candidate_id: s.position for s in fwd.shown}
+    after = {s.candidate.candidate_id: s.position for s in rot.shown}
+    assert all(before[cid] != after[cid] for cid in before), "a candidate kept its place"
+    assert all(after[cid] == (before[cid] + n // 2) % n for cid in before)
+    assert rot.labels == fwd.labels == [chr(65 + i) for i in range(n)]
 
 
 def test_injected_instructions_stay_inside_their_delimiters() -> None:

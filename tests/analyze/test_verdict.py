@@ -1,4 +1,5 @@
-"""Verdict parsing: tolerant extraction, strict validation with reasons, and the structured-output schema."""
+"""Verdict parsing: tolerant extraction, strict validation with reasons, rankings rebuilt from the scores,
+and the structured-output schema (field order, xgrammar's keywords, bounds)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,28 @@ from typing import Any
 
 import jsonschema
 import pytest
-from analyze.constants import ISSUES_MAX_PER_CANDIDATE
-from analyze.verdict import VerdictError, extract_json, parse_verdict, response_format
+from analyze.budget import PREFERRED_BOUNDS, VerdictBounds
+from analyze.ranking import agrees_with_scores
+from analyze.verdict import VERDICT_FIELDS, VerdictError, extract_json, parse_verdict, response_format
 
 LABELS = ["A", "B", "C"]
 
 
+def card(overall: float = 7, **dims: int) -> dict[str, Any]:
+    values = {"correctness": 8, "readability": 7, "efficiency": 6, "robustness": 5, "maintainability": 7}
+    return {**values, **dims, "overall": overall}
+
+
 def good(**changes: Any) -> dict[str, Any]:
-    card = {
-        "correctness": 8,
-        "readability": 7,
-        "efficiency": 6,
-        "robustness": 5,
-        "maintainability": 7,
-        "overall": 7,
-    }
     verdict = {
-        "scores": {label: dict(card) for label in LABELS},
-        "issues": [{"label": "B", "category": "efficiency", "severity": "high", "text": "O(n^2)"}],
-        "ranking": ["C", "A", "B"],
+        "issues": {
+            "A": [],
+            "B": [{"category": "efficiency", "severity": "high", "text": "O(n^2)"}],
+            "C": [],
+        },
         "rationale": "C is cleanest",
+        "scores": {"A": card(7), "B": card(5.5), "C": card(8)},
+        "ranking": ["C", "A", "B"],
     }
     verdict.update(changes)
     return verdict
@@ -35,9 +38,9 @@ def good(**changes: Any) -> dict[str, Any]:
 
 def test_valid_verdict_parses() -> None:
     verdict = parse_verdict(json.dumps(good()), LABELS)
-    assert verdict.ranking == ["C", "A", "B"]
-    assert verdict.scores["A"]["overall"] == 7.0
-    assert verdict.issues[0].severity == "high"
+    assert verdict.ranking == ["C", "A", "B"] and verdict.ranking_repair is None
+    assert verdict.scores["B"]["overall"] == 5.5
+    assert (verdict.issues[0].label, verdict.issues[0].severity) == ("B", "high")
 
 
 def test_valid_verdict_matches_the_schema_sent_to_the_server() -> None:
@@ -45,6 +48,12 @@ def test_valid_verdict_matches_the_schema_sent_to_the_server() -> None:
     jsonschema.validate(good(), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(good(ranking=["A", "B", "Z"]), schema)
+
+
+def test_the_schema_asks_for_reasons_before_numbers() -> None:
+    schema = response_format(LABELS)["json_schema"]["schema"]
+    assert list(schema["properties"]) == list(VERDICT_FIELDS) == ["issues", "rationale", "scores", "ranking"]
+    assert schema["required"] == list(VERDICT_FIELDS)
 
 
 @pytest.mark.parametrize(
@@ -60,32 +69,73 @@ def test_extractor_tolerates_prose_fences_and_think(wrapped: str) -> None:
     assert extract_json(text)["ranking"] == ["C", "A", "B"]
 
 
+def test_raw_control_characters_inside_strings_are_accepted() -> None:
+    # xgrammar's bounded strings admit a raw tab; strict JSON would reject the whole verdict.
+    text = json.dumps(good(rationale="C\tis cleanest")).replace("\\t", "\t")
+    assert parse_verdict(text, LABELS).rationale == "C\tis cleanest"
+
+
 @pytest.mark.parametrize(
     ("verdict", "reason"),
     [
-        (good(ranking=["C", "A", "D"]), "unknown label(s) D in 'ranking'"),
-        (good(ranking=["C", "A"]), "'ranking' is missing candidate(s) B"),
-        (good(ranking=["C", "A", "A"]), "'ranking' repeats a label"),
         (
             good(scores={k: v for k, v in good()["scores"].items() if k != "C"}),
             "no scores for candidate(s) C",
         ),
         (
-            good(scores={**good()["scores"], "C": {**good()["scores"]["C"], "efficiency": 11}}),
+            good(scores={**good()["scores"], "C": {**card(), "efficiency": 11}}),
             "candidate C efficiency = 11 is outside 1-10",
         ),
-        (good(scores={**good()["scores"], "E": good()["scores"]["A"]}), "unknown label 'E' in 'scores'"),
-        (
-            good(issues=[{"label": "Q", "category": "x", "severity": "low", "text": "t"}]),
-            "unknown label 'Q' in 'issues'",
-        ),
-        (good(issues=[{"label": "A", "category": "x", "severity": "bad", "text": "t"}]), "severity 'bad'"),
+        (good(scores={**good()["scores"], "E": card()}), "unknown label 'E' in 'scores'"),
+        (good(issues={"Q": []}), "unknown label(s) Q in 'issues'"),
+        (good(issues={"A": [{"category": "x", "severity": "bad", "text": "t"}]}), "severity 'bad'"),
+        (good(ranking="C, A, B"), "'ranking' must be a list of labels"),
     ],
 )
 def test_invalid_verdicts_name_the_fault(verdict: dict[str, Any], reason: str) -> None:
-    with pytest.raises(VerdictError, match=None) as info:
+    with pytest.raises(VerdictError) as info:
         parse_verdict(json.dumps(verdict), LABELS)
     assert reason in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("ranking", "reason"),
+    [
+        (["A", "C", "B"], "puts A (overall 7) above C (overall 8)"),
+        (["C", "A", "D"], "unknown label(s) D"),
+        (["C", "A"], "misses B"),
+        (["C", "A", "A"], "repeats A"),
+        ([], "misses A, B, C"),
+    ],
+)
+def test_a_ranking_that_is_not_the_scores_order_is_rebuilt_with_the_reason(
+    ranking: list[str], reason: str
+) -> None:
+    verdict = parse_verdict(json.dumps(good(ranking=ranking)), LABELS)
+    assert verdict.ranking == ["C", "A", "B"]
+    assert verdict.model_ranking == ranking
+    assert verdict.ranking_repair is not None and reason in verdict.ranking_repair
+
+
+def test_ties_keep_the_models_order_then_the_shown_order() -> None:
+    tied = {label: card(5) for label in LABELS}
+    assert parse_verdict(json.dumps(good(scores=tied, ranking=["B", "C", "A"])), LABELS).ranking == [
+        "B",
+        "C",
+        "A",
+    ]
+    repaired = parse_verdict(json.dumps(good(scores=tied, ranking=["C", "C"])), LABELS)
+    assert repaired.ranking == ["C", "A", "B"] and "repeats C" in (repaired.ranking_repair or "")
+
+
+@pytest.mark.parametrize("n", [2, 5, 6, 10])
+def test_rebuilt_rankings_are_permutations_that_agree_with_the_scores(n: int) -> None:
+    labels = [chr(65 + i) for i in range(n)]
+    scores = {label: card((i * 7) % 10 + 1) for i, label in enumerate(labels)}
+    for model_ranking in (labels, labels[::-1], [labels[0]] * n, labels[: n // 2]):
+        verdict = parse_verdict(json.dumps(good(scores=scores, ranking=model_ranking, issues={})), labels)
+        assert sorted(verdict.ranking) == labels
+        assert agrees_with_scores(verdict.ranking, {k: v["overall"] for k, v in verdict.scores.items()})
 
 
 def test_no_json_at_all() -> None:
@@ -94,18 +144,27 @@ def test_no_json_at_all() -> None:
 
 
 def test_missing_overall_is_the_mean_and_unknown_category_becomes_other() -> None:
-    verdict = good(issues=[{"label": "A", "category": "Vibes", "severity": "LOW", "text": "meh"}])
-    for card in verdict["scores"].values():
-        del card["overall"]
+    verdict = good(issues={"A": [{"category": "Vibes", "severity": "LOW", "text": "meh"}]})
+    for values in verdict["scores"].values():
+        del values["overall"]
     parsed = parse_verdict(json.dumps(verdict), LABELS)
     assert parsed.scores["A"]["overall"] == pytest.approx((8 + 7 + 6 + 5 + 7) / 5)
     assert (parsed.issues[0].category, parsed.issues[0].severity) == ("other", "low")
 
 
+def test_issues_as_a_list_naming_labels_are_accepted() -> None:
+    listed = good(issues=[{"label": "B", "category": "efficiency", "severity": "high", "text": "O(n^2)"}])
+    assert (
+        parse_verdict(json.dumps(listed), LABELS).issues == parse_verdict(json.dumps(good()), LABELS).issues
+    )
+    with pytest.raises(VerdictError, match="unknown label 'Q' in 'issues'"):
+        parse_verdict(json.dumps(good(issues=[{"label": "Q", "severity": "low"}])), LABELS)
+
+
 def test_list_of_candidates_form_is_accepted_and_checked_for_repeats() -> None:
     cards = good()["scores"]
     listed = {k: v for k, v in good().items() if k != "scores"}
-    listed["candidates"] = [{"label": label, "scores": card} for label, card in cards.items()]
+    listed["candidates"] = [{"label": label, "scores": values} for label, values in cards.items()]
     assert (
         parse_verdict(json.dumps(listed), LABELS).scores == parse_verdict(json.dumps(good()), LABELS).scores
     )
@@ -141,43 +200,51 @@ def test_schema_uses_only_keywords_xgrammar_compiles(n: int) -> None:
     assert not schema_keywords(schema) & XGRAMMAR_UNSUPPORTED
 
 
+def verdict_for(labels: list[str], ranking: list[str]) -> dict[str, Any]:
+    return good(scores={label: card() for label in labels}, ranking=ranking, issues={k: [] for k in labels})
+
+
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_schema_admits_every_permutation_and_no_repeat(n: int) -> None:
     labels = [chr(65 + i) for i in range(n)]
     schema = response_format(labels)["json_schema"]["schema"]
     for ranking in itertools.permutations(labels):
         jsonschema.validate(verdict_for(labels, list(ranking)), schema)
-    repeat = [labels[0], *labels[:-1]]
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(verdict_for(labels, repeat), schema)
+        jsonschema.validate(verdict_for(labels, [labels[0], *labels[:-1]]), schema)
 
 
-def test_large_tasks_fall_back_to_fixed_length_ranking_and_validation_catches_repeats() -> None:
+def test_large_tasks_get_a_fixed_length_ranking_whose_repeats_are_repaired() -> None:
     labels = [chr(65 + i) for i in range(6)]
     schema = response_format(labels)["json_schema"]["schema"]
     repeat = [labels[0], *labels[:-1]]
     jsonschema.validate(verdict_for(labels, repeat), schema)  # 720 permutations are not enumerated
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(verdict_for(labels, labels[:-1]), schema)
-    with pytest.raises(VerdictError, match="'ranking' repeats a label"):
-        parse_verdict(json.dumps(verdict_for(labels, repeat)), labels)
+    verdict = parse_verdict(json.dumps(verdict_for(labels, repeat)), labels)
+    assert verdict.ranking == labels and "repeats A" in (verdict.ranking_repair or "")
 
 
-def test_schema_bounds_scores_and_issue_count() -> None:
-    schema = response_format(LABELS)["json_schema"]["schema"]
+def test_schema_bounds_scores_issues_and_texts() -> None:
+    bounds = VerdictBounds(issues_per_candidate=2, issue_text_chars=10, rationale_chars=20)
+    schema = response_format(LABELS, bounds)["json_schema"]["schema"]
+    jsonschema.validate(good(), schema)
+    bad_scores = [
+        {**good()["scores"], "A": card(overall=0)},
+        {**good()["scores"], "A": card(overall=7.3)},  # overall is in half points
+        {**good()["scores"], "B": {**card(), "efficiency": 6.5}},  # dimensions are integers
+    ]
+    for scores in bad_scores:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(good(scores=scores), schema)
+    issue = {"category": "style", "severity": "low", "text": "x"}
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(
-            good(scores={**good()["scores"], "A": {**good()["scores"]["A"], "overall": 0}}), schema
-        )
-    with pytest.raises(jsonschema.ValidationError):  # rubric dimensions are integers, as the prompt says
-        jsonschema.validate(
-            good(scores={**good()["scores"], "B": {**good()["scores"]["B"], "efficiency": 6.5}}), schema
-        )
-    issue = good()["issues"][0]
+        jsonschema.validate(good(issues={"A": [issue] * 3, "B": [], "C": []}), schema)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(good(issues=[issue] * (ISSUES_MAX_PER_CANDIDATE * len(LABELS) + 1)), schema)
-
-
-def verdict_for(labels: list[str], ranking: list[str]) -> dict[str, Any]:
-    card = good()["scores"]["A"]
-    return good(scores={label: dict(card) for label in labels}, ranking=ranking, issues=[])
+        jsonschema.validate(good(issues={"A": [{**issue, "text": "x" * 11}], "B": [], "C": []}), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(good(rationale="y" * 21), schema)
+    with pytest.raises(jsonschema.ValidationError):  # every candidate's issues are asked for
+        jsonschema.validate(good(issues={"A": []}), schema)
+    default = response_format(LABELS)["json_schema"]["schema"]
+    assert default["properties"]["rationale"]["maxLength"] == PREFERRED_BOUNDS.rationale_chars

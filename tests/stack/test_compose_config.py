@@ -49,6 +49,8 @@ def test_gpu_fleet_has_four_tp2_instances_on_disjoint_gpus() -> None:
         vllm = services[f"vllm-{i}"]
         assert vllm["image"].startswith("vllm/vllm-openai:v")
         assert "--tensor-parallel-size=2" in vllm["command"]
+        # The verdict token budget holds only for compact JSON (docs/pipeline.md, "Token budget").
+        assert any("disable_any_whitespace" in arg and "true" in arg for arg in vllm["command"])
         assert vllm["ipc"] == "host"
         assert vllm["healthcheck"]["start_period"]
         (device,) = vllm["deploy"]["resources"]["reservations"]["devices"]

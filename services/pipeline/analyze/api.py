@@ -20,7 +20,7 @@ def analyze_task(
     `task` is a raw input record (any accepted spelling) or a parsed Task; `client` a MultiVLLMClient or
     OpenAI client, else the backends from settings.
     """
-    from analyze.pipeline import build_pool, judge_config
+    from analyze.pipeline import build_pool, resolve_target
 
     settings = settings or Settings()
     if not isinstance(task, Task):
@@ -31,7 +31,8 @@ def analyze_task(
     pool = build_pool(settings, client)
 
     async def judge_one() -> dict[str, Any] | None:
-        judge = TaskJudge(pool, FixedLimiter(1), judge_config(settings, model), new_run_id())
+        target = await resolve_target(pool, model)
+        judge = TaskJudge(pool, FixedLimiter(1), settings, target, new_run_id())
         try:
             result = await judge.judge(task)
         finally:

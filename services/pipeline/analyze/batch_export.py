@@ -1,9 +1,14 @@
 """`analyze export-batch`: the job's exact requests as an OpenAI Batch input file.
 
-Each line is `{"custom_id", "method", "url", "body"}` with the body `analyze run` would send
-(`judge.request_payload`, the one place that builds it), so the same work can run on OpenAI's Batch API,
-any Batch-compatible service or `vllm run-batch`; `analyze import-batch` turns the output back into a
-journal. `custom_id` is the task id (the second pass of `--swap` appends `#<order>`).
+Each line is `{"custom_id", "method", "url", "body"}` with the body `analyze run` sends first for that
+task and order (`analyze.request.build_request`, the one builder), so the same work can run on OpenAI's
+Batch API, any Batch-compatible service or `vllm run-batch`; `analyze import-batch` turns the output back
+into a journal. `custom_id` is the task id (the second pass of `--swap` appends `#<order>`). A Batch has
+no retries: a task whose answer is cut or invalid ends as a failure on import.
+
+The budget (max_tokens, how far candidates are truncated) needs the server's context: the run asks
+`/v1/models`, an export takes `--max-model-len` (else the settings' fallback, as the run would use) and
+assumes the estimated prompt size, as the run's first requests do before any reply measured it.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from analyze.constants import ORDER_FORWARD
-from analyze.judge import JudgeConfig, judge_prompt, orders, request_payload
-from analyze.prompt import JudgePrompt
+from analyze.judge import pass_orders
+from analyze.request import BudgetError, JudgeRequest, JudgeTarget, build_request
+from analyze.settings import Settings
 from analyze.tasks import Reject, Task, iter_tasks, iter_valid_tasks
 
 BATCH_METHOD = "POST"
@@ -36,22 +42,21 @@ def custom_id(task_id: str, order: str) -> str:
 class BatchRequest:
     custom_id: str
     order: str
-    prompt: JudgePrompt
-    body: dict[str, Any]
+    request: JudgeRequest
 
     def line(self) -> dict[str, Any]:
-        return {"custom_id": self.custom_id, "method": BATCH_METHOD, "url": BATCH_URL, "body": self.body}
+        body = self.request.body
+        return {"custom_id": self.custom_id, "method": BATCH_METHOD, "url": BATCH_URL, "body": body}
 
 
-def task_requests(task: Task, config: JudgeConfig) -> list[BatchRequest]:
-    """Every request `analyze run` sends for one task (first attempts: a Batch file has no retries)."""
-    requests = []
-    for order in orders(config):
-        prompt = judge_prompt(task, config, order)
-        requests.append(
-            BatchRequest(custom_id(task.task_id, order), order, prompt, request_payload(prompt, config))
+def task_requests(task: Task, settings: Settings, target: JudgeTarget) -> list[BatchRequest]:
+    """The first request of every pass `analyze run` makes for one task; BudgetError if N cannot fit."""
+    return [
+        BatchRequest(
+            custom_id(task.task_id, order), order, build_request(task, settings, target, order=order)
         )
-    return requests
+        for order in pass_orders(task, settings)
+    ]
 
 
 @dataclass
@@ -59,11 +64,10 @@ class ExportStats:
     tasks: int = 0
     requests: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    unfit: list[str] = field(default_factory=list)  # tasks the server's context cannot hold
 
 
-def export_batch(
-    input_path: Path, out_path: Path, config: JudgeConfig, limit: int | None = None
-) -> ExportStats:
+def export_batch(input_path: Path, out_path: Path, settings: Settings, target: JudgeTarget) -> ExportStats:
     """Write the Batch file (atomically: a half-written file never replaces a good one)."""
     stats = ExportStats(rejects=[r for r in iter_tasks(input_path) if isinstance(r, Reject)])
     seen: set[str] = set()
@@ -71,9 +75,14 @@ def export_batch(
     partial = out_path.with_name(out_path.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8") as out:
-            for task in iter_valid_tasks(input_path, limit):
+            for task in iter_valid_tasks(input_path, settings.limit):
+                try:
+                    requests = task_requests(task, settings, target)
+                except BudgetError as exc:
+                    stats.unfit.append(f"task {task.task_id!r} (line {task.line}): {exc}")
+                    continue
                 stats.tasks += 1
-                for request in task_requests(task, config):
+                for request in requests:
                     if request.custom_id in seen:
                         raise BatchIdError(
                             f"task {task.task_id!r} (line {task.line}): custom_id {request.custom_id!r} "

@@ -20,6 +20,8 @@ app = typer.Typer(
 EXIT_INTERRUPTED = 130
 # Some tasks ended without a verdict: scripts (make analyze, CI) must not take the run for a success.
 EXIT_SOME_FAILED = 1
+# Unreadable input, or an output directory whose journal this run must not extend.
+EXIT_USAGE = 2
 
 
 def _concurrency(value: str | None) -> str | None:
@@ -57,9 +59,11 @@ def run(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="only the first N valid tasks of the input")] = None,
     swap: Annotated[
-        bool | None, typer.Option("--swap/--no-swap", help="judge again in reversed order")
+        bool | None,
+        typer.Option("--swap/--no-swap", help="judge again with every candidate moved (rotated order)"),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="seed of the candidate shuffle")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed of the candidate shuffle and of sampling")] = None,
+    temperature: Annotated[float | None, typer.Option(help="sampling temperature of the judge")] = None,
     timeout: Annotated[float | None, typer.Option(help="per-request timeout in seconds")] = None,
     max_retries: Annotated[
         int | None, typer.Option(help="retries on 429/5xx/timeouts/connection errors")
@@ -67,13 +71,21 @@ def run(
     max_input_tokens: Annotated[
         int | None, typer.Option(help="prompt budget; longer candidates are truncated")
     ] = None,
-    prompts_dir: Annotated[
-        Path | None, typer.Option(help="directory with system.md / user.md overrides")
+    max_output_tokens: Annotated[
+        int | None, typer.Option(help="cap on max_tokens (each request asks for its verdict's largest size)")
     ] = None,
+    prompts_dir: Annotated[
+        Path | None, typer.Option(help="directory with system.md / user.md / repair.md overrides")
+    ] = None,
+    force_resume: Annotated[
+        bool,
+        typer.Option("--force-resume", help="resume although the journal was judged with other settings"),
+    ] = False,
     lang: Annotated[str | None, typer.Option(help="console language: zh or en")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
 ) -> None:
     """Judge every task; rerun on the same OUTPUT_DIR to resume (finished tasks are skipped)."""
+    from analyze.fingerprint import ConfigurationMismatch
     from analyze.pipeline import NoModelError, execute_pipeline
 
     settings = _settings(
@@ -85,10 +97,13 @@ def run(
         limit=limit,
         swap=swap,
         seed=seed,
+        temperature=temperature,
         timeout_s=timeout,
         max_retries=max_retries,
         max_input_tokens=max_input_tokens,
+        max_output_tokens=max_output_tokens,
         prompts_dir=prompts_dir,
+        force_resume=force_resume or None,
         lang=lang,
     )
     if not input_jsonl.is_file():
@@ -96,6 +111,9 @@ def run(
         raise typer.Exit(2)
     try:
         outcome = execute_pipeline(settings, report=report)
+    except ConfigurationMismatch as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
     except (NoModelError, RuntimeError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -180,22 +198,25 @@ def check(
 
 # --- OpenAI Batch files: the job's requests out, a Batch output back in (analyze.batch_export/_import) ---
 ModelOption = Annotated[str | None, typer.Option(help="judge model, as the Batch service serves it")]
-SwapOption = Annotated[bool | None, typer.Option("--swap/--no-swap", help="a second, reversed pass")]
+SwapOption = Annotated[bool | None, typer.Option("--swap/--no-swap", help="a second, rotated pass")]
 SeedOption = Annotated[int | None, typer.Option(help="seed of the candidate shuffle")]
 LimitOption = Annotated[int | None, typer.Option(help="only the first N valid tasks of the input")]
 InputTokensOption = Annotated[int | None, typer.Option(help="prompt budget, as for run")]
+ContextOption = Annotated[
+    int | None, typer.Option(help="the server's context (its max_model_len): max_tokens is budgeted in it")
+]
 PromptsOption = Annotated[Path | None, typer.Option(help="directory with system.md / user.md overrides")]
 
 
-def _batch_config(settings: Settings, model: str | None) -> Any:
-    from analyze.pipeline import judge_config
+def _batch_target(settings: Settings, model: str | None) -> Any:
+    from analyze.request import JudgeTarget
 
     if not model:
         typer.echo(
             "error: pass --model (or ANALYZE_MODEL): a Batch file names the model of every request", err=True
         )
         raise typer.Exit(2)
-    return judge_config(settings, model)
+    return JudgeTarget(model, settings.max_model_len)
 
 
 @app.command("export-batch")
@@ -207,22 +228,18 @@ def export_batch_command(
     seed: SeedOption = None,
     limit: LimitOption = None,
     max_input_tokens: InputTokensOption = None,
+    max_model_len: ContextOption = None,
     prompts_dir: PromptsOption = None,
 ) -> None:
-    """Write the exact requests `analyze run` would send as an OpenAI Batch file (custom_id = task id)."""
+    """Write the requests `analyze run` would send first as an OpenAI Batch file (custom_id = task id)."""
     from analyze.batch_export import BatchIdError, export_batch
 
-    settings = _settings(
-        model=model,
-        swap=swap,
-        seed=seed,
-        limit=limit,
-        max_input_tokens=max_input_tokens,
-        prompts_dir=prompts_dir,
-    )
-    config = _batch_config(settings, settings.model)
+    settings = _settings(model=model, swap=swap, seed=seed, limit=limit,
+                          max_input_tokens=max_input_tokens, max_model_len=max_model_len,
+                          prompts_dir=prompts_dir)  # fmt: skip
+    target = _batch_target(settings, settings.model)
     try:
-        stats = export_batch(input_jsonl, out, config, settings.limit)
+        stats = export_batch(input_jsonl, out, settings, target)
     except OSError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -231,8 +248,10 @@ def export_batch_command(
         raise typer.Exit(1) from exc
     for reject in stats.rejects:
         typer.echo(f"  rejected: {reject.reason}", err=True)
+    for reason in stats.unfit:
+        typer.echo(f"  not exported: {reason}", err=True)
     typer.echo(f"{stats.requests} request(s) for {stats.tasks} task(s) -> {out}")
-    if stats.rejects:
+    if stats.rejects or stats.unfit:
         raise typer.Exit(EXIT_SOME_FAILED)
 
 
@@ -249,6 +268,7 @@ def import_batch_command(
     seed: SeedOption = None,
     limit: LimitOption = None,
     max_input_tokens: InputTokensOption = None,
+    max_model_len: ContextOption = None,
     prompts_dir: PromptsOption = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
 ) -> None:
@@ -263,23 +283,18 @@ def import_batch_command(
     from analyze.pipeline import load_build_report, report_options
     from analyze.progress import Console
 
-    settings = _settings(
-        model=model,
-        swap=swap,
-        seed=seed,
-        limit=limit,
-        max_input_tokens=max_input_tokens,
-        prompts_dir=prompts_dir,
-    )
+    settings = _settings(model=model, swap=swap, seed=seed, limit=limit,
+                          max_input_tokens=max_input_tokens, max_model_len=max_model_len,
+                          prompts_dir=prompts_dir)  # fmt: skip
     if not input_jsonl.is_file():
         typer.echo(f"error: cannot read {input_jsonl}", err=True)
         raise typer.Exit(2)
     try:
         chosen = settings.model or first_model(results_jsonl, index_batch_file(results_jsonl, []))
-        config = _batch_config(settings, chosen)
+        target = _batch_target(settings, chosen)
         if requests is not None:
-            check_requests(requests, input_jsonl, config, settings.limit)
-        outcome = import_batch(results_jsonl, input_jsonl, output_dir, config, limit=settings.limit)
+            check_requests(requests, input_jsonl, settings, target)
+        outcome = import_batch(results_jsonl, input_jsonl, output_dir, settings, target)
     except (BatchFileError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -18,14 +18,40 @@ SCORE_MAX: Final = 10
 
 SEVERITIES: Final = ("low", "medium", "high", "critical")
 
-# Structured-output bounds. Up to this many candidates the schema lists every ranking permutation, so
-# even a constrained random sampler cannot repeat a label (N! entries: 120 at 5); above it the ranking is
-# N labels from the enum and a repeat is caught by validation and asked again.
+# The verdict's format (field order, bounds, enums): part of every run's fingerprint, so a journal never
+# silently mixes verdicts of two formats. 2: issues, rationale, scores, ranking; every string bounded.
+VERDICT_SCHEMA_VERSION: Final = 2
+# Overall scores are half points (an enum), so the largest verdict has a known size (a free number
+# could carry any count of digits) and ties are rarer than with integers.
+OVERALL_STEP: Final = 0.5
+# Up to this many candidates the schema lists every ranking permutation (N! entries: 120 at 5), so even
+# a constrained random sampler cannot repeat a label; above it the ranking is N labels from the enum.
+# Either way the final ranking is rebuilt from the scores (analyze.ranking), so a repeat is repaired.
 RANKING_PERMUTATIONS_MAX_CANDIDATES: Final = 5
-# Keep a constrained answer inside max_tokens: a bounded number of issues and bounded texts.
-ISSUES_MAX_PER_CANDIDATE: Final = 5
-ISSUE_TEXT_MAX_CHARS: Final = 300
-RATIONALE_MAX_CHARS: Final = 1200
+# What a verdict may hold at most, preferred and least: the token budget (analyze.budget) starts from the
+# preferred bounds and tightens them, never below the least, until the largest verdict fits max_tokens.
+ISSUES_MAX_PER_CANDIDATE: Final = 3
+ISSUE_TEXT_MAX_CHARS: Final = 240
+RATIONALE_MAX_CHARS: Final = 600
+ISSUES_MIN_PER_CANDIDATE: Final = 1
+ISSUE_TEXT_MIN_CHARS: Final = 40
+RATIONALE_MIN_CHARS: Final = 80
+# The worst case of one character of a bounded string: 4 UTF-8 bytes. xgrammar compiles a string with
+# maxLength to at most that many code points and no escapes; every token of a byte-level BPE (or
+# byte-fallback) tokenizer is at least one byte, so tokens <= bytes.
+MAX_BYTES_PER_CHAR: Final = 4
+# "," and ":" counted with one space each: xgrammar 0.2.8 may emit ", " even when asked for compact JSON.
+SEPARATOR_BYTES: Final = 2
+# The end-of-sequence token after the JSON.
+EOS_TOKENS: Final = 1
+# Chat-template tokens around each message and before the answer (role markers), over-counted.
+PROMPT_TOKENS_PER_MESSAGE: Final = 8
+# Kept free between prompt and max_tokens for rounding in the estimate.
+BUDGET_MARGIN_TOKENS: Final = 16
+# How much of a rejected reply a repair turn quotes back to the model.
+REPAIR_QUOTE_MAX_CHARS: Final = 2000
+# How much of a cut reply's end the journal keeps, to show why it ran long (repetition, whitespace).
+REPLY_TAIL_CHARS: Final = 120
 # Issues may name a rubric dimension or one of these broader kinds; anything else becomes "other".
 ISSUE_CATEGORIES: Final = (*RUBRIC_DIMENSIONS, "security", "style", "other")
 
@@ -39,7 +65,9 @@ RUNS_FILE: Final = "runs.jsonl"
 FAILURE_KINDS: Final = ("retries_exhausted", "invalid_verdict", "context_length", "timeout", "error")
 
 ORDER_FORWARD: Final = "forward"
-ORDER_REVERSED: Final = "reversed"
+# --swap: the second pass rotates the forward order by N // 2, which moves every candidate (a reversal
+# leaves the middle one of an odd N where it was).
+ORDER_ROTATED: Final = "rotated"
 
 # Field spellings found in the wild, in order of preference.
 TASK_ID_KEYS: Final = ("task_id", "id")

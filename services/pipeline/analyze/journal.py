@@ -9,7 +9,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +48,27 @@ def iter_journal(path: Path) -> Iterator[dict[str, Any]]:
             yield record
 
 
+@dataclass
+class ResultsIndex:
+    """What resume needs from results.jsonl, read in one pass."""
+
+    task_ids: set[str] = field(default_factory=set)
+    # How many verdict lines each run fingerprint judged (None: a line without one).
+    fingerprints: Counter[str | None] = field(default_factory=Counter)
+
+
+def index_results(output_dir: Path) -> ResultsIndex:
+    index = ResultsIndex()
+    for record in iter_journal(output_dir / RESULTS_FILE):
+        if "task_id" in record:
+            index.task_ids.add(str(record["task_id"]))
+            index.fingerprints[record.get("fingerprint")] += 1
+    return index
+
+
 def judged_task_ids(output_dir: Path) -> set[str]:
     """Task ids that already have a verdict line in results.jsonl."""
-    return {str(r["task_id"]) for r in iter_journal(output_dir / RESULTS_FILE) if "task_id" in r}
+    return index_results(output_dir).task_ids
 
 
 def repair_torn_tail(path: Path) -> bool:

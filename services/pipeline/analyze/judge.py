@@ -1,51 +1,43 @@
-"""Judging one task: build the prompt, call a backend under the limiter with retries, validate, merge.
+"""Judging one task: build each request, call a backend under the limiter, validate, retry changed, merge.
 
 `TaskJudge.judge(task)` returns a `results.jsonl` or a `failures.jsonl` record (docs/journal-format.md);
-it never raises for a per-task problem, so one bad task never stops a run.
+it never raises for a per-task problem, so one bad task never stops a run. Every try of every request is
+logged (`attempt_log`): what it changed from the previous one, why, and how it ended.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from analyze.chat_transport import ChatTransport, encode_body
+from analyze.attempts import (
+    OUTCOME_INVALID,
+    OUTCOME_LENGTH,
+    OUTCOME_NO_REPLY,
+    OUTCOME_OK,
+    Rejection,
+    attempt_entry,
+    changed_knobs,
+    next_attempt,
+)
+from analyze.chat_transport import ChatTransport
 from analyze.concurrency import Limiter, OutcomeKind, RequestOutcome
-from analyze.constants import ORDER_FORWARD, ORDER_REVERSED, SCORE_KEYS, SERVED_BY_HEADERS
+from analyze.constants import ORDER_FORWARD, ORDER_ROTATED, SERVED_BY_HEADERS
+from analyze.merge import Pass, merge_passes, ranking_repair_entry
 from analyze.multi_vllm import BackendPool
-from analyze.prompt import JudgePrompt, build_prompt
+from analyze.request import BudgetError, JudgeRequest, JudgeTarget, TokenRatio, build_request
 from analyze.retry import Backoff, classify_error
 from analyze.settings import Settings
 from analyze.tasks import Task
-from analyze.verdict import Verdict, VerdictError, parse_verdict, response_format
+from analyze.verdict import VerdictError, parse_verdict
+
+FINISH_LENGTH = "length"
 
 
-def _default(name: str) -> Any:
-    """A setting's default: settings.py is the one place defaults live."""
-    return Settings.model_fields[name].default
-
-
-@dataclass(frozen=True)
-class JudgeConfig:
-    model: str
-    seed: int = _default("seed")
-    swap: bool = _default("swap")
-    max_input_tokens: int = _default("max_input_tokens")
-    max_output_tokens: int = _default("max_output_tokens")
-    temperature: float = _default("temperature")
-    timeout_s: float = _default("timeout_s")
-    max_retries: int = _default("max_retries")
-    max_verdict_retries: int = _default("max_verdict_retries")
-    backoff: Backoff = field(
-        default_factory=lambda: Backoff(
-            _default("backoff_base_s"), _default("backoff_max_s"), _default("retry_after_max_s")
-        )
-    )
-    structured_output: bool = _default("structured_output")
-    prompts_dir: Path | None = None  # the packaged prompts
+def backoff_from(settings: Settings) -> Backoff:
+    return Backoff(settings.backoff_base_s, settings.backoff_max_s, settings.retry_after_max_s)
 
 
 @dataclass(frozen=True)
@@ -58,12 +50,22 @@ class Reply:
     finish_reason: str | None = None
 
 
+class CallFailed(Exception):
+    """A request that got no answer, with the instance it was sent to."""
+
+    def __init__(self, cause: BaseException, base_url: str | None) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.base_url = base_url
+
+
 class JudgeFailure(Exception):
-    def __init__(self, kind: str, reason: str, attempts: int) -> None:
+    def __init__(self, kind: str, reason: str, attempts: int, log: dict[str, Any] | None = None) -> None:
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
         self.attempts = attempts
+        self.log = log  # the failed request's journal entry, with its attempt log
 
 
 @dataclass(frozen=True)
@@ -80,87 +82,63 @@ def served_by(headers: Any, base_url: str) -> str:
     return base_url
 
 
-def orders(config: JudgeConfig) -> tuple[str, ...]:
-    """The prompt orders one task is judged in: forward, and the second pass with --swap."""
-    return (ORDER_FORWARD, ORDER_REVERSED) if config.swap else (ORDER_FORWARD,)
+@dataclass
+class RequestLog:
+    """The journal entry of one request (one order) while its attempts go on."""
 
+    order: str
+    attempts: int = 0  # sends, transport resends included
+    backend: str | None = None
+    entries: list[dict[str, Any]] = field(default_factory=list)
 
-def judge_prompt(task: Task, config: JudgeConfig, order: str) -> JudgePrompt:
-    return build_prompt(
-        task,
-        seed=config.seed,
-        order=order,
-        max_input_tokens=config.max_input_tokens,
-        prompts_dir=config.prompts_dir,
-    )
+    def entry(self, request: JudgeRequest, **fields: Any) -> None:
+        self.entries.append(attempt_entry(request, number=len(self.entries) + 1, **fields))
 
-
-def request_payload(prompt: JudgePrompt, config: JudgeConfig) -> dict[str, Any]:
-    """The chat request body for one prompt: the one place that says what the job sends (`analyze run`
-    sends it, `analyze export-batch` writes it)."""
-    body: dict[str, Any] = {
-        "model": config.model,
-        "messages": prompt.messages,
-        "temperature": config.temperature,
-        "max_tokens": config.max_output_tokens,
-    }
-    if config.structured_output:
-        body["response_format"] = response_format(prompt.labels)
-    return body
-
-
-def result_record(
-    run_id: str,
-    task: Task,
-    runs: list[tuple[JudgePrompt, Verdict]],
-    model: str,
-    requests: list[dict[str, Any]],
-    started_at: float,
-    finished_at: float,
-) -> dict[str, Any]:
-    """One `results.jsonl` line (docs/journal-format.md)."""
-    return {
-        "run_id": run_id,
-        **merge_verdicts(task, runs),
-        "judge_model": model,
-        "requests": requests,
-        "started_at": started_at,
-        "finished_at": finished_at,
-    }
-
-
-def failure_record(
-    run_id: str, task: Task, kind: str, reason: str, attempts: int, requests: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """One `failures.jsonl` line (docs/journal-format.md)."""
-    return {
-        "run_id": run_id,
-        "task_id": task.task_id,
-        "line": task.line,
-        "kind": kind,
-        "reason": reason,
-        "attempts": attempts,
-        "requests": requests,
-        "finished_at": time.time(),
-    }
+    def record(self, reply: Reply | None, request: JudgeRequest) -> dict[str, Any]:
+        return {
+            "order": self.order,
+            "backend": reply.backend if reply else (self.backend or ""),
+            "latency_s": reply.latency_s if reply else None,
+            "prompt_tokens": reply.prompt_tokens if reply else None,
+            "completion_tokens": reply.completion_tokens if reply else None,
+            "finish_reason": reply.finish_reason if reply else None,
+            "max_tokens": request.max_tokens,
+            "bounds": request.bounds.as_dict(),
+            "attempts": self.attempts,
+            "attempt_log": self.entries,
+        }
 
 
 class TaskJudge:
-    def __init__(self, pool: BackendPool, limiter: Limiter, config: JudgeConfig, run_id: str) -> None:
+    def __init__(
+        self,
+        pool: BackendPool,
+        limiter: Limiter,
+        settings: Settings,
+        target: JudgeTarget,
+        run_id: str,
+        *,
+        fingerprint: str | None = None,
+    ) -> None:
         self.pool = pool
         self.limiter = limiter
-        self.config = config
+        self.settings = settings
+        self.target = target
         self.run_id = run_id
-        self.transport = ChatTransport(timeout_s=config.timeout_s)
-
-    def request_body(self, prompt: JudgePrompt) -> bytes:
-        """The chat request for one prompt, encoded once: retries resend the same bytes."""
-        return encode_body(request_payload(prompt, self.config))
+        self.fingerprint = fingerprint
+        self.backoff = backoff_from(settings)
+        self.token_ratio = TokenRatio()
+        self.transport = ChatTransport(timeout_s=settings.timeout_s)
 
     async def _call(self, body: bytes) -> Reply:
         started = time.monotonic()
-        with self.pool.lease() as backend:
-            reply = await self.transport.complete(backend.base_url, backend.api_key, body)
+        base_url = None
+        try:
+            with self.pool.lease() as backend:
+                base_url = backend.base_url
+                reply = await self.transport.complete(backend.base_url, backend.api_key, body)
+        except Exception as exc:
+            raise CallFailed(exc, base_url) from exc
         return Reply(
             text=reply.text,
             backend=served_by(reply.headers, backend.base_url),
@@ -173,150 +151,155 @@ class TaskJudge:
     async def aclose(self) -> None:
         await self.transport.aclose()
 
-    async def _request(self, prompt: JudgePrompt, holds_permit: bool) -> tuple[Verdict, dict[str, Any]]:
-        """One verdict for one order: transport retries with backoff, then verdict-validation retries."""
-        attempts = transport_failures = verdict_failures = 0
-        body = self.request_body(prompt)
+    def _build(self, task: Task, order: str, spec: Any = None) -> JudgeRequest:
+        return build_request(
+            task, self.settings, self.target, order=order, attempt=spec, token_ratio=self.token_ratio.value
+        )
+
+    def _retry_request(
+        self, task: Task, request: JudgeRequest, rejection: Rejection, answered: set[str]
+    ) -> tuple[JudgeRequest, str]:
+        """The next request after a rejected reply: changed (analyze.attempts), never bytes already sent."""
+        spec, why = next_attempt(request, rejection, self.settings)
+        retry = self._build(task, request.prompt.order, spec)
+        while retry.digest in answered:  # a change that made no difference to the bytes
+            spec = replace(spec, seed=spec.seed + 1)
+            retry = self._build(task, request.prompt.order, spec)
+        return retry, why
+
+    async def _pass(self, task: Task, order: str, holds_permit: bool) -> Pass:
+        """One verdict for one order: transport retries with backoff, verdict retries changed."""
+        log = RequestLog(order)
+        try:
+            request = self._build(task, order)
+        except BudgetError as exc:
+            raise JudgeFailure("context_length", str(exc), 0) from exc
+        previous: JudgeRequest | None = None
+        why: str | None = None
+        answered: set[str] = set()
+        transport_failures = rejections = 0
         while True:
-            attempts += 1
+            log.attempts += 1
+            changed = changed_knobs(previous, request)
             if not holds_permit:
                 await self.limiter.acquire()
             holds_permit = False
             started = time.monotonic()
             try:
-                reply = await self._call(body)
-            except Exception as exc:
-                error = classify_error(exc)
+                reply = await self._call(request.encoded)
+            except CallFailed as failed:
+                error = classify_error(failed.cause)
                 self.limiter.release(RequestOutcome(error.outcome, time.monotonic() - started, None))
+                log.backend = failed.base_url
+                log.entry(request, outcome=OUTCOME_NO_REPLY, changed=changed, why=why, error=error.reason)
                 if not error.retryable:
-                    raise JudgeFailure(error.kind, error.reason, attempts) from exc
-                transport_failures += 1
-                if transport_failures > self.config.max_retries:
                     raise JudgeFailure(
-                        error.kind, f"{error.reason} after {attempts} attempts", attempts
-                    ) from exc
-                await asyncio.sleep(self.config.backoff.delay(transport_failures, error.retry_after_s))
+                        error.kind, error.reason, log.attempts, log.record(None, request)
+                    ) from failed.cause
+                transport_failures += 1
+                if transport_failures > self.settings.max_retries:
+                    reason = f"{error.reason} after {log.attempts} attempts"
+                    raise JudgeFailure(
+                        error.kind, reason, log.attempts, log.record(None, request)
+                    ) from failed.cause
+                await asyncio.sleep(self.backoff.delay(transport_failures, error.retry_after_s))
+                previous, why = request, f"no reply ({error.reason}): the same request after a backoff"
                 continue
             self.limiter.release(RequestOutcome(OutcomeKind.OK, reply.latency_s, reply.backend))
+            self.token_ratio.observe(request.prompt_content_estimate, reply.prompt_tokens)
+            answered.add(request.digest)
             try:
-                verdict = parse_verdict(reply.text, prompt.labels)
+                verdict = parse_verdict(reply.text, request.prompt.labels)
             except VerdictError as exc:
-                verdict_failures += 1
-                if verdict_failures > self.config.max_verdict_retries:
-                    cut = "; the last reply was cut at max_tokens" if reply.finish_reason == "length" else ""
+                cut = reply.finish_reason == FINISH_LENGTH
+                outcome = OUTCOME_LENGTH if cut else OUTCOME_INVALID
+                log.entry(request, outcome=outcome, changed=changed, why=why, error=str(exc), reply=reply)
+                rejections += 1
+                if rejections > self.settings.max_verdict_retries:
+                    note = "; the last reply was cut at max_tokens" if cut else ""
+                    reason = f"{exc} (after {log.attempts} attempts{note})"
                     raise JudgeFailure(
-                        "invalid_verdict", f"{exc} (after {attempts} attempts{cut})", attempts
+                        "invalid_verdict", reason, log.attempts, log.record(reply, request)
                     ) from exc
+                rejection = Rejection(
+                    outcome, str(exc), reply.text, reply.completion_tokens, reply.prompt_tokens
+                )
+                previous = request
+                try:
+                    request, why = self._retry_request(task, request, rejection, answered)
+                except BudgetError as budget:
+                    raise JudgeFailure(
+                        "context_length", str(budget), log.attempts, log.record(reply, previous)
+                    ) from budget
                 continue
-            log = {
-                "order": prompt.order,
-                "backend": reply.backend,
-                "latency_s": reply.latency_s,
-                "prompt_tokens": reply.prompt_tokens,
-                "completion_tokens": reply.completion_tokens,
-                "attempts": attempts,
-            }
-            return verdict, log
-
-    def _prompt(self, task: Task, order: str) -> JudgePrompt:
-        return judge_prompt(task, self.config, order)
+            log.entry(request, outcome=OUTCOME_OK, changed=changed, why=why, reply=reply)
+            record = log.record(reply, request)
+            record["ranking_repair"] = ranking_repair_entry(request.prompt, verdict)
+            return Pass(request.prompt, verdict, record)
 
     async def judge(self, task: Task, *, holds_permit: bool = False) -> TaskResult:
         started_at = time.time()
-        requests: list[dict[str, Any]] = []
+        passes: list[Pass] = []
         try:
-            runs: list[tuple[JudgePrompt, Verdict]] = []
-            for order in orders(self.config):
-                prompt = self._prompt(task, order)
-                verdict, log = await self._request(prompt, holds_permit and not runs)
-                requests.append(log)
-                runs.append((prompt, verdict))
+            for order in pass_orders(task, self.settings):
+                passes.append(await self._pass(task, order, holds_permit and not passes))
         except JudgeFailure as failure:
-            return TaskResult(
-                False, self._failure(task, failure.kind, failure.reason, failure.attempts, requests)
-            )
+            return TaskResult(False, self._failure(task, failure, passes))
         except Exception as exc:  # a bug or an unexpected reply shape must not stop the run
-            return TaskResult(
-                False, self._failure(task, "error", f"{type(exc).__name__}: {exc}", 0, requests)
-            )
-        record = result_record(self.run_id, task, runs, self.config.model, requests, started_at, time.time())
+            failure = JudgeFailure("error", f"{type(exc).__name__}: {exc}", 0)
+            return TaskResult(False, self._failure(task, failure, passes))
+        record = result_record(
+            self.run_id, task, passes, self.target.model, self.fingerprint, started_at, time.time()
+        )
         return TaskResult(True, record)
 
-    def _failure(
-        self, task: Task, kind: str, reason: str, attempts: int, requests: list[dict[str, Any]]
-    ) -> dict[str, Any]:
-        attempts += sum(r["attempts"] for r in requests)
-        return failure_record(self.run_id, task, kind, reason, attempts, requests)
+    def _failure(self, task: Task, failure: JudgeFailure, passes: list[Pass]) -> dict[str, Any]:
+        return failure_record(self.run_id, task, failure, passes, self.fingerprint)
 
 
-def merge_verdicts(task: Task, runs: list[tuple[JudgePrompt, Verdict]]) -> dict[str, Any]:
-    """One journal record from the forward verdict and, with --swap, the reversed one (scores averaged)."""
-    forward_prompt, forward = runs[0]
-    rankings: list[list[str]] = []
-    score_sums: dict[str, dict[str, float]] = {}
-    truncated: dict[str, bool] = {}
-    issues: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    for prompt, verdict in runs:
-        shown = prompt.by_label()
-        rankings.append([shown[label].candidate.candidate_id for label in verdict.ranking])
-        for label, card in verdict.scores.items():
-            cid = shown[label].candidate.candidate_id
-            sums = score_sums.setdefault(cid, dict.fromkeys(SCORE_KEYS, 0.0))
-            for key in SCORE_KEYS:
-                sums[key] += card[key]
-        for item in prompt.shown:
-            cid = item.candidate.candidate_id
-            truncated[cid] = truncated.get(cid, False) or item.truncated
-        for issue in verdict.issues:
-            cand = shown[issue.label].candidate
-            key = (cand.candidate_id, issue.category, issue.severity, issue.text)
-            issues.setdefault(
-                key,
-                {
-                    "candidate_id": cand.candidate_id,
-                    "model": cand.model,
-                    "category": issue.category,
-                    "severity": issue.severity,
-                    "text": issue.text,
-                },
-            )
-    ranks = combined_ranks(rankings)
-    candidates = []
-    for item in forward_prompt.shown:
-        cid = item.candidate.candidate_id
-        candidates.append(
-            {
-                "candidate_id": cid,
-                "model": item.candidate.model,
-                "label": item.label,
-                "position": item.position,
-                "truncated": truncated[cid],
-                "scores": {key: round(total / len(runs), 3) for key, total in score_sums[cid].items()},
-                "rank": ranks[cid],
-            }
-        )
-    swap = None
-    if len(rankings) == 2:
-        swap = {
-            "position_consistent": rankings[0][0] == rankings[1][0],
-            "forward_ranking": rankings[0],
-            "reversed_ranking": rankings[1],
-        }
+def pass_orders(task: Task, settings: Settings) -> tuple[str, ...]:
+    """The orders one task is judged in: forward, and with --swap the rotation that moves every candidate."""
+    if settings.swap and len(task.candidates) >= 2:
+        return (ORDER_FORWARD, ORDER_ROTATED)
+    return (ORDER_FORWARD,)
+
+
+def result_record(
+    run_id: str,
+    task: Task,
+    passes: list[Pass],
+    model: str,
+    fingerprint: str | None,
+    started_at: float,
+    finished_at: float,
+) -> dict[str, Any]:
+    """One `results.jsonl` line (docs/journal-format.md); `analyze import-batch` writes the same."""
     return {
-        "task_id": task.task_id,
-        "line": task.line,
-        "language": task.language,
-        "meta": task.meta,
-        "candidates": candidates,
-        "issues": list(issues.values()),
-        "rationale": forward.rationale,
-        "swap": swap,
+        "run_id": run_id,
+        **merge_passes(task, passes),
+        "judge_model": model,
+        "fingerprint": fingerprint,
+        "requests": [one.log for one in passes],
+        "started_at": started_at,
+        "finished_at": finished_at,
     }
 
 
-def combined_ranks(rankings: list[list[str]]) -> dict[str, int]:
-    """Ranks 1..N by mean position over the given rankings; ties go to the first (forward) ranking."""
-    first = {cid: i for i, cid in enumerate(rankings[0])}
-    mean_pos = {cid: sum(r.index(cid) for r in rankings) / len(rankings) for cid in first}
-    ordered = sorted(first, key=lambda cid: (mean_pos[cid], first[cid]))
-    return {cid: i + 1 for i, cid in enumerate(ordered)}
+def failure_record(
+    run_id: str, task: Task, failure: JudgeFailure, passes: list[Pass], fingerprint: str | None
+) -> dict[str, Any]:
+    """One `failures.jsonl` line: the passes that succeeded and the failed request's log."""
+    requests = [one.log for one in passes]
+    if failure.log is not None:
+        requests.append(failure.log)
+    return {
+        "run_id": run_id,
+        "task_id": task.task_id,
+        "line": task.line,
+        "kind": failure.kind,
+        "reason": failure.reason,
+        "attempts": failure.attempts + sum(one.log["attempts"] for one in passes),
+        "fingerprint": fingerprint,
+        "requests": requests,
+        "finished_at": time.time(),
+    }

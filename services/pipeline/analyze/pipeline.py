@@ -16,10 +16,9 @@ from typing import Any
 
 from analyze.concurrency import Limiter, close_limiter, make_limiter
 from analyze.constants import FAILURES_FILE, REJECTS_FILE, RESULTS_FILE, RUNS_FILE
-from analyze.judge import JudgeConfig
 from analyze.multi_vllm import BackendPool, pool_from_client
 from analyze.progress import Console
-from analyze.retry import Backoff
+from analyze.request import JudgeTarget
 from analyze.runner import Run, RunStats
 from analyze.settings import Settings
 from analyze.task_slots import TaskSlots, limit_multiple
@@ -42,36 +41,36 @@ def build_pool(settings: Settings, client: Any = None) -> BackendPool:
     )
 
 
-async def served_model(pool: BackendPool) -> str:
-    """The first model id any backend lists (what `--model` defaults to)."""
+def _context_length(entry: Any) -> int | None:
+    """vLLM lists each model's context as `max_model_len` (an extra field of the OpenAI model object)."""
+    value = getattr(entry, "max_model_len", None)
+    if value is None and getattr(entry, "model_extra", None):
+        value = entry.model_extra.get("max_model_len")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+async def resolve_target(pool: BackendPool, model: str | None = None) -> JudgeTarget:
+    """The judge model (the first listed unless given) and the smallest context any backend lists for it."""
     errors = []
+    contexts: list[int | None] = []
     for backend in pool.backends:
         try:
             page = await backend.async_client.models.list(timeout=10.0)
         except Exception as exc:
             errors.append(f"{backend.base_url}: {type(exc).__name__}: {exc}")
             continue
-        if page.data:
-            return page.data[0].id
-        errors.append(f"{backend.base_url}: lists no models")
-    raise NoModelError("cannot choose a judge model (pass --model): " + "; ".join(errors))
-
-
-def judge_config(settings: Settings, model: str) -> JudgeConfig:
-    return JudgeConfig(
-        model=model,
-        seed=settings.seed,
-        swap=settings.swap,
-        max_input_tokens=settings.max_input_tokens,
-        max_output_tokens=settings.max_output_tokens,
-        temperature=settings.temperature,
-        timeout_s=settings.timeout_s,
-        max_retries=settings.max_retries,
-        max_verdict_retries=settings.max_verdict_retries,
-        backoff=Backoff(settings.backoff_base_s, settings.backoff_max_s, settings.retry_after_max_s),
-        structured_output=settings.structured_output,
-        prompts_dir=settings.prompts_dir,
-    )
+        entries = list(page.data)
+        if model is None and entries:
+            model = entries[0].id
+        chosen = next((e for e in entries if e.id == model), None)
+        if chosen is not None:
+            contexts.append(_context_length(chosen))
+            continue
+        errors.append(f"{backend.base_url}: " + (f"does not list {model}" if entries else "lists no models"))
+    if model is None:
+        raise NoModelError("cannot choose a judge model (pass --model): " + "; ".join(errors))
+    known = [c for c in contexts if c is not None]  # none known: settings decide (JudgeTarget.context)
+    return JudgeTarget(model, min(known) if known else None)
 
 
 def build_limiter(settings: Settings, base_urls: list[str]) -> Limiter:
@@ -85,14 +84,15 @@ def build_task_slots(settings: Settings, limiter: Limiter) -> TaskSlots:
 
 
 async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> RunStats:
-    model = settings.model or await served_model(pool)
+    target = await resolve_target(pool, settings.model)
     limiter = build_limiter(settings, pool.base_urls)
     run = Run(
         input_path=settings.input_jsonl,
         output_dir=settings.output_dir,
         pool=pool,
         limiter=limiter,
-        config=judge_config(settings, model),
+        settings=settings,
+        target=target,
         console=console,
         limit=settings.limit,
         queue_size=settings.queue_size,

@@ -1,8 +1,8 @@
 """Builds the judge request for one task: seeded order, neutral labels, tagged delimiters, truncation.
 
-Prompt texts are files (`analyze/prompts/system.md`, `user.md`); `--prompts-dir` points at a directory
-holding replacements for either. Each input block is fenced by markers carrying a tag that appears
-nowhere in the data, so code cannot fake an END marker and "escape" into instructions.
+Prompt texts are files (`analyze/prompts/system.md`, `user.md`, `repair.md`); `--prompts-dir` points at
+a directory holding replacements for any of them. Each input block is fenced by markers carrying a tag
+that appears nowhere in the data, so code cannot fake an END marker and "escape" into instructions.
 """
 
 from __future__ import annotations
@@ -15,11 +15,21 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from analyze.constants import LABEL_ALPHABET, ORDER_FORWARD, ORDER_REVERSED, TRUNCATION_MARKER
+from analyze.budget import PREFERRED_BOUNDS, VerdictBounds
+from analyze.constants import (
+    LABEL_ALPHABET,
+    ORDER_FORWARD,
+    ORDER_ROTATED,
+    OVERALL_STEP,
+    TRUNCATION_MARKER,
+)
+from analyze.ranking import rotated
 from analyze.tasks import Candidate, Task
 
 SYSTEM_PROMPT_FILE = "system.md"
 USER_PROMPT_FILE = "user.md"
+REPAIR_PROMPT_FILE = "repair.md"  # the follow-up turn after an invalid reply (analyze.request)
+PROMPT_FILES = (SYSTEM_PROMPT_FILE, USER_PROMPT_FILE, REPAIR_PROMPT_FILE)
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 # Conservative: ASCII code averages ~4 bytes per token and CJK ~3, so bytes/3 overestimates slightly.
 BYTES_PER_TOKEN = 3
@@ -65,6 +75,14 @@ def load_prompt(name: str, prompts_dir: Path | None = None) -> str:
     if prompts_dir is not None and (prompts_dir / name).is_file():
         return (prompts_dir / name).read_text(encoding="utf-8")
     return resources.files("analyze").joinpath("prompts", name).read_text(encoding="utf-8")
+
+
+def prompts_digest(prompts_dir: Path | None = None) -> str:
+    """A digest of the prompt texts in use (the run fingerprint names it, not the texts)."""
+    digest = hashlib.sha256()
+    for name in PROMPT_FILES:
+        digest.update(name.encode() + b"\0" + load_prompt(name, prompts_dir).encode("utf-8") + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def render(template: str, values: dict[str, str]) -> str:
@@ -118,10 +136,11 @@ def build_prompt(
     order: str = ORDER_FORWARD,
     max_input_tokens: int,
     prompts_dir: Path | None = None,
+    bounds: VerdictBounds = PREFERRED_BOUNDS,
 ) -> JudgePrompt:
     candidates = forward_order(task, seed)
-    if order == ORDER_REVERSED:
-        candidates.reverse()
+    if order == ORDER_ROTATED:
+        candidates = rotated(candidates)
     tag = delimiter_tag(task, seed)
     system = load_prompt(SYSTEM_PROMPT_FILE, prompts_dir)
     template = load_prompt(USER_PROMPT_FILE, prompts_dir)
@@ -132,9 +151,17 @@ def build_prompt(
         "count": str(len(candidates)),
         "labels": ", ".join(labels),
         "candidates": "",
+        "issue_limit": str(bounds.issues_per_candidate),
+        "issue_chars": str(bounds.issue_text_chars),
+        "rationale_chars": str(bounds.rationale_chars),
+        "overall_step": f"{OVERALL_STEP:g}",
     }
     overhead = estimate_tokens(system) + estimate_tokens(render(template, values))
-    per_candidate = max(MIN_CANDIDATE_TOKENS, (max_input_tokens - overhead) // len(candidates))
+    # Each block also costs its fences, the blank line between blocks and, when cut, the marker.
+    wrapping = estimate_tokens(fence(f"CANDIDATE {labels[-1]}", tag, "") + "\n\n")
+    marker = estimate_tokens(TRUNCATION_MARKER.format(shown=10**9, total=10**9))
+    share = (max_input_tokens - overhead) // len(candidates) - wrapping - marker
+    per_candidate = max(MIN_CANDIDATE_TOKENS, share)
 
     shown: list[ShownCandidate] = []
     blocks: list[str] = []

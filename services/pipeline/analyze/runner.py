@@ -12,16 +12,25 @@ import contextlib
 import secrets
 import signal
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from analyze.concurrency import Limiter, OutcomeKind, RequestOutcome
-from analyze.journal import Journal, judged_task_ids
-from analyze.judge import JudgeConfig, TaskJudge
+from analyze.fingerprint import (
+    ConfigurationMismatch,
+    fingerprint_digest,
+    resume_conflicts,
+    run_fingerprint,
+)
+from analyze.journal import Journal, index_results
+from analyze.judge import TaskJudge
 from analyze.multi_vllm import BackendPool
 from analyze.progress import Console
+from analyze.request import JudgeTarget
+from analyze.settings import Settings
 from analyze.task_slots import TaskSlots
 from analyze.tasks import Reject, Task, iter_tasks, iter_valid_tasks
 
@@ -36,6 +45,8 @@ class RunStats:
     succeeded: int = 0
     failed: int = 0
     interrupted: bool = False
+    # Other run fingerprints found in results.jsonl that --force-resume let this run mix with.
+    mixed_with: list[str] = field(default_factory=list)
 
 
 def new_run_id() -> str:
@@ -65,7 +76,8 @@ class Run:
         output_dir: Path,
         pool: BackendPool,
         limiter: Limiter,
-        config: JudgeConfig,
+        settings: Settings,
+        target: JudgeTarget,
         console: Console,
         slots: TaskSlots,
         limit: int | None = None,
@@ -80,7 +92,10 @@ class Run:
         # Tasks waiting out a backoff hold no permit; this bounds how many such tasks pile up.
         self.active = slots
         self.stats = RunStats(run_id=new_run_id())
-        self.judge = TaskJudge(pool, limiter, config, self.stats.run_id)
+        self.settings = settings
+        self.fingerprint = run_fingerprint(settings, target)
+        self.digest = fingerprint_digest(self.fingerprint)
+        self.judge = TaskJudge(pool, limiter, settings, target, self.stats.run_id, fingerprint=self.digest)
         self.in_flight: set[asyncio.Task[None]] = set()
         self.stopping = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -153,9 +168,11 @@ class Run:
             loop.add_signal_handler(signal.SIGINT, self.on_sigint)
         try:
             with Journal(self.output_dir) as journal:
+                index = index_results(self.output_dir)
+                self._guard_resume(index.fingerprints)
+                done = index.task_ids
                 self.console.line()
                 self.console.say("read")
-                done = judged_task_ids(self.output_dir)
                 scan_input(self.input_path, journal, done, self.limit, self.stats)
                 s = self.stats
                 self.console.say(
@@ -184,19 +201,28 @@ class Run:
                 loop.remove_signal_handler(signal.SIGINT)
         return self.stats
 
+    def _guard_resume(self, fingerprints: Counter[str | None]) -> None:
+        """Refuse to mix verdicts of another configuration into this journal unless forced."""
+        conflicts = resume_conflicts(self.output_dir, fingerprints, self.digest, self.fingerprint)
+        if conflicts and not self.settings.force_resume:
+            raise ConfigurationMismatch(self.output_dir, conflicts)
+        self.stats.mixed_with = sorted(str(d) for d in fingerprints if d != self.digest)
+
     def _run_record(self, started_at: float) -> dict[str, Any]:
         s = self.stats
-        config = self.judge.config
         return {
             "run_id": s.run_id,
             "started_at": started_at,
             "finished_at": time.time(),
             "input": str(self.input_path),
             "backends": self.judge.pool.base_urls,
-            "judge_model": config.model,
+            "judge_model": self.fingerprint["judge_model"],
             "concurrency": self.limiter.limit,
-            "swap": config.swap,
-            "seed": config.seed,
+            "swap": self.settings.swap,
+            "seed": self.settings.seed,
+            "fingerprint": self.digest,
+            "configuration": self.fingerprint,
+            "mixed_with": s.mixed_with,
             "tasks_valid": s.tasks_valid,
             "tasks_skipped": s.tasks_skipped,
             "succeeded": s.succeeded,

@@ -70,21 +70,30 @@ class Settings(BaseSettings):
     # --- requests ---
     timeout_s: float = Field(DEFAULT_TIMEOUT_S, validation_alias=_env("ANALYZE_TIMEOUT"))
     max_retries: int = 5
-    max_verdict_retries: int = 2
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
     retry_after_max_s: float = 120.0
     backend_cooldown_s: float = DEFAULT_BACKEND_COOLDOWN_S
-    temperature: float = 0.0
-    max_output_tokens: int = 2048
-    max_input_tokens: int = 6144
-    structured_output: bool = True
 
-    # --- judging ---
-    seed: int = 0
+    # --- judging: everything here but limit/force_resume changes verdicts (see analyze.fingerprint) ---
+    seed: int = 0  # the candidate shuffle and the requests' sampling seed
     swap: bool = False
-    limit: int | None = None
+    temperature: float = 0.0
+    max_input_tokens: int = 6144  # prompt budget; longer candidates are truncated
+    # A cap on max_tokens. The request's max_tokens is the size of the largest verdict the schema admits
+    # for the task's N (analyze.budget), within the server's context minus the prompt, and at most this.
+    max_output_tokens: int = 8192
+    # The server's context when /v1/models does not report max_model_len (None: input + output budget).
+    max_model_len: int | None = None
+    structured_output: bool = True
     prompts_dir: Path | None = None
+    # Replies that are cut or invalid are asked again, each time with something changed (analyze.attempts).
+    max_verdict_retries: int = 3
+    retry_temperature: float = 0.3  # used from the second retry when sampling greedily
+    retry_frequency_penalty: float = 0.5  # against a reply that repeats itself to the length limit
+    limit: int | None = None
+    # Resume an output directory whose journal was written with other judging settings.
+    force_resume: bool = False
 
     # --- console ---
     lang: str = "zh"

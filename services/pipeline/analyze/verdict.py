@@ -1,7 +1,8 @@
 """The judge's answer: JSON schema for structured output, a tolerant extractor, and strict validation.
 
-Validation failures raise `VerdictError` with a reason naming the label or field at fault; the runner
-retries those and records the last reason if every attempt fails.
+Validation failures raise `VerdictError` with a reason naming the label or field at fault; the judge
+asks again with something changed (analyze.attempts) and records the last reason if every attempt fails.
+The ranking is not a reason to fail: it is rebuilt from the scores (analyze.ranking), the repair noted.
 """
 
 from __future__ import annotations
@@ -13,20 +14,22 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from analyze.budget import PREFERRED_BOUNDS, VerdictBounds, max_tokens_for_schema
 from analyze.constants import (
     ISSUE_CATEGORIES,
-    ISSUE_TEXT_MAX_CHARS,
-    ISSUES_MAX_PER_CANDIDATE,
     OVERALL,
+    OVERALL_STEP,
     RANKING_PERMUTATIONS_MAX_CANDIDATES,
-    RATIONALE_MAX_CHARS,
     RUBRIC_DIMENSIONS,
     SCORE_KEYS,
     SCORE_MAX,
     SCORE_MIN,
     SEVERITIES,
 )
+from analyze.ranking import ranking_from_scores, repair_reason
 
+# The schema's field order, which is the order the model writes them: reasons before numbers.
+VERDICT_FIELDS = ("issues", "rationale", "scores", "ranking")
 FENCED_JSON = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.DOTALL)
 THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL)
 
@@ -46,16 +49,26 @@ class Issue:
 @dataclass(frozen=True)
 class Verdict:
     scores: dict[str, dict[str, float]]  # label -> score key -> value
-    ranking: list[str]  # labels, best first
+    ranking: list[str]  # labels, best first, rebuilt from the overall scores (analyze.ranking)
     issues: list[Issue]
     rationale: str
+    model_ranking: list[str]  # the model's own list, as given
+    ranking_repair: str | None  # why `ranking` differs from `model_ranking`, None when it does not
+
+
+def overall_values() -> list[float | int]:
+    """The overall score's enum: SCORE_MIN to SCORE_MAX in steps of OVERALL_STEP, integers as integers."""
+    steps = round((SCORE_MAX - SCORE_MIN) / OVERALL_STEP)
+    values = (SCORE_MIN + i * OVERALL_STEP for i in range(steps + 1))
+    return [int(v) if float(v).is_integer() else v for v in values]
 
 
 def _ranking_schema(labels: list[str]) -> dict[str, Any]:
     """Every permutation of the labels while that list is small, else N labels from the enum.
 
     xgrammar (vLLM's default structured-output backend) rejects `uniqueItems`, so the enum of
-    permutations is what makes a repeated label unrepresentable; `parse_verdict` checks it either way.
+    permutations is what makes a repeated label unrepresentable; above that size a repeat is repaired
+    when the ranking is rebuilt from the scores.
     """
     if len(labels) <= RANKING_PERMUTATIONS_MAX_CANDIDATES:
         return {"type": "array", "enum": [list(p) for p in itertools.permutations(labels)]}
@@ -67,66 +80,75 @@ def _ranking_schema(labels: list[str]) -> dict[str, Any]:
     }
 
 
-def verdict_json_schema(labels: list[str]) -> dict[str, Any]:
-    """Scores keyed by label (so each label is scored exactly once) and a ranking that is a permutation.
+def verdict_json_schema(labels: list[str], bounds: VerdictBounds = PREFERRED_BOUNDS) -> dict[str, Any]:
+    """The verdict, in the order the model should think: issues, rationale, scores, ranking.
 
-    Only keywords xgrammar compiles: no uniqueItems/contains, no multipleOf, no allOf, no pattern with
-    length bounds. Integer dimensions and a numeric overall follow the system prompt's rubric.
+    Issues and scores are keyed by label, so every candidate is reviewed and scored exactly once. Every
+    string and array is bounded (analyze.budget computes the largest verdict from this schema). Only
+    keywords xgrammar compiles: no uniqueItems/contains, no multipleOf, no allOf, no pattern.
     """
     dimension = {"type": "integer", "minimum": SCORE_MIN, "maximum": SCORE_MAX}
-    overall = {"type": "number", "minimum": SCORE_MIN, "maximum": SCORE_MAX}
     card = {
         "type": "object",
-        "properties": {**dict.fromkeys(RUBRIC_DIMENSIONS, dimension), OVERALL: overall},
+        "properties": {**dict.fromkeys(RUBRIC_DIMENSIONS, dimension), OVERALL: {"enum": overall_values()}},
         "required": list(SCORE_KEYS),
         "additionalProperties": False,
     }
-    label = {"type": "string", "enum": list(labels)}
+    issue = {
+        "type": "object",
+        "properties": {
+            "category": {"type": "string", "enum": list(ISSUE_CATEGORIES)},
+            "severity": {"type": "string", "enum": list(SEVERITIES)},
+            "text": {"type": "string", "maxLength": bounds.issue_text_chars},
+        },
+        "required": ["category", "severity", "text"],
+        "additionalProperties": False,
+    }
+    issues_of_one = {"type": "array", "items": issue, "maxItems": bounds.issues_per_candidate}
     return {
         "type": "object",
         "properties": {
+            "issues": {
+                "type": "object",
+                "properties": dict.fromkeys(labels, issues_of_one),
+                "required": list(labels),
+                "additionalProperties": False,
+            },
+            "rationale": {"type": "string", "maxLength": bounds.rationale_chars},
             "scores": {
                 "type": "object",
                 "properties": dict.fromkeys(labels, card),
                 "required": list(labels),
                 "additionalProperties": False,
             },
-            "issues": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "label": label,
-                        "category": {"type": "string", "enum": list(ISSUE_CATEGORIES)},
-                        "severity": {"type": "string", "enum": list(SEVERITIES)},
-                        "text": {"type": "string", "maxLength": ISSUE_TEXT_MAX_CHARS},
-                    },
-                    "required": ["label", "category", "severity", "text"],
-                    "additionalProperties": False,
-                },
-                "maxItems": ISSUES_MAX_PER_CANDIDATE * len(labels),
-            },
             "ranking": _ranking_schema(labels),
-            "rationale": {"type": "string", "maxLength": RATIONALE_MAX_CHARS},
         },
-        "required": ["scores", "issues", "ranking", "rationale"],
+        "required": list(VERDICT_FIELDS),
         "additionalProperties": False,
     }
 
 
-def response_format(labels: list[str]) -> dict[str, Any]:
+@functools.lru_cache(maxsize=256)
+def _verdict_max_tokens(labels: tuple[str, ...], bounds: VerdictBounds) -> int:
+    return max_tokens_for_schema(verdict_json_schema(list(labels), bounds))
+
+
+def verdict_max_tokens(labels: list[str], bounds: VerdictBounds) -> int:
+    """Tokens the largest verdict for these labels and bounds can take (see analyze.budget)."""
+    return _verdict_max_tokens(tuple(labels), bounds)
+
+
+def response_format(labels: list[str], bounds: VerdictBounds = PREFERRED_BOUNDS) -> dict[str, Any]:
     """OpenAI/vLLM `response_format` asking for the verdict schema restricted to this task's labels.
 
-    Shared between requests with the same labels (read-only: every request only serialises it)."""
-    return _response_format(tuple(labels))
+    Shared between requests with the same labels and bounds (read-only: requests only serialise it)."""
+    return _response_format(tuple(labels), bounds)
 
 
-@functools.lru_cache(maxsize=64)
-def _response_format(labels: tuple[str, ...]) -> dict[str, Any]:
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": "verdict", "schema": verdict_json_schema(list(labels)), "strict": True},
-    }
+@functools.lru_cache(maxsize=256)
+def _response_format(labels: tuple[str, ...], bounds: VerdictBounds) -> dict[str, Any]:
+    schema = verdict_json_schema(list(labels), bounds)
+    return {"type": "json_schema", "json_schema": {"name": "verdict", "schema": schema, "strict": True}}
 
 
 def _balanced_object(text: str, start: int) -> str | None:
@@ -161,12 +183,13 @@ def extract_json(text: str) -> dict[str, Any]:
     fenced = (match.group(1) for match in FENCED_JSON.finditer(text))
     for chunk in itertools.chain((text,), fenced, embedded):
         try:
-            value = json.loads(chunk)
+            # strict=False: xgrammar lets a bounded string hold raw control characters such as a tab.
+            value = json.loads(chunk, strict=False)
         except json.JSONDecodeError:
             continue
-        if isinstance(value, dict) and "ranking" in value:
+        if isinstance(value, dict) and ("scores" in value or "candidates" in value):
             return value
-    raise VerdictError("reply holds no JSON object with a 'ranking' field")
+    raise VerdictError("reply holds no JSON object with a 'scores' field")
 
 
 def _score(value: Any, where: str) -> float:
@@ -216,47 +239,61 @@ def _scores(data: dict[str, Any], labels: list[str]) -> dict[str, dict[str, floa
     return scores
 
 
-def _ranking(raw: Any, labels: list[str]) -> list[str]:
-    if not isinstance(raw, list):
-        raise VerdictError("'ranking' must be a list of labels")
-    ranking = [str(item).strip() for item in raw]
-    unknown = [label for label in ranking if label not in labels]
-    if unknown:
-        raise VerdictError(f"unknown label(s) {', '.join(unknown)} in 'ranking'")
-    if len(set(ranking)) != len(ranking):
-        raise VerdictError("'ranking' repeats a label")
-    missing = [label for label in labels if label not in ranking]
-    if missing:
-        raise VerdictError(f"'ranking' is missing candidate(s) {', '.join(missing)}")
-    return ranking
-
-
-def _issues(raw: Any, labels: list[str]) -> list[Issue]:
+def _model_ranking(raw: Any) -> list[str]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise VerdictError("'issues' must be a list")
-    issues: list[Issue] = []
+        raise VerdictError("'ranking' must be a list of labels")
+    return [str(item).strip() for item in raw]
+
+
+def _issue(entry: Any, label: str) -> Issue:
+    if not isinstance(entry, dict):
+        raise VerdictError("'issues' entries must be objects")
+    severity = str(entry.get("severity", "")).strip().lower()
+    if severity not in SEVERITIES:
+        raise VerdictError(f"issue severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+    category = str(entry.get("category", "other")).strip().lower()
+    text = str(entry.get("text", "")).strip()
+    return Issue(label, category if category in ISSUE_CATEGORIES else "other", severity, text)
+
+
+def _issues(raw: Any, labels: list[str]) -> list[Issue]:
+    """`issues: {label: [issue, ...]}` as the schema asks, or a list of issues naming their label."""
+    if raw is None:
+        return []
+    if isinstance(raw, dict):
+        unknown = [str(label) for label in raw if str(label).strip() not in labels]
+        if unknown:
+            raise VerdictError(f"unknown label(s) {', '.join(unknown)} in 'issues'")
+        issues: list[Issue] = []
+        for label, entries in raw.items():
+            if not isinstance(entries, list):
+                raise VerdictError(f"'issues' of {label} must be a list")
+            issues.extend(_issue(entry, str(label).strip()) for entry in entries)
+        return issues
+    if not isinstance(raw, list):
+        raise VerdictError("'issues' must be an object keyed by label")
+    issues = []
     for entry in raw:
-        if not isinstance(entry, dict):
-            raise VerdictError("'issues' entries must be objects")
-        label = str(entry.get("label", entry.get("candidate", ""))).strip()
+        label = str(entry.get("label", entry.get("candidate", ""))).strip() if isinstance(entry, dict) else ""
         if label not in labels:
             raise VerdictError(f"unknown label {label!r} in 'issues'")
-        severity = str(entry.get("severity", "")).strip().lower()
-        if severity not in SEVERITIES:
-            raise VerdictError(f"issue severity {severity!r} is not one of {', '.join(SEVERITIES)}")
-        category = str(entry.get("category", "other")).strip().lower()
-        text = str(entry.get("text", "")).strip()
-        issues.append(Issue(label, category if category in ISSUE_CATEGORIES else "other", severity, text))
+        issues.append(_issue(entry, label))
     return issues
 
 
 def parse_verdict(reply: str, labels: list[str]) -> Verdict:
     data = extract_json(reply)
+    scores = _scores(data, labels)
+    model_ranking = _model_ranking(data.get("ranking"))
+    overall = {label: card[OVERALL] for label, card in scores.items()}
+    ranking = ranking_from_scores(overall, model_ranking, labels)
     return Verdict(
-        scores=_scores(data, labels),
-        ranking=_ranking(data.get("ranking"), labels),
+        scores=scores,
+        ranking=ranking,
         issues=_issues(data.get("issues"), labels),
         rationale=str(data.get("rationale", "")).strip(),
+        model_ranking=model_ranking,
+        ranking_repair=repair_reason(model_ranking, ranking, overall, labels),
     )

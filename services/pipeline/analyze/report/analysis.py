@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from analyze.fingerprint import mixes_configurations
 from analyze.report import aggregate, bradley_terry
 from analyze.report import constants as c
 from analyze.report.journal import Journal
@@ -73,6 +74,9 @@ def _summary(
         "dimensions": dimensions,
         "judge_models": sorted(journal.judge_models),
         "runs": len(journal.runs),
+        # True when --force-resume mixed verdicts of different judging settings into this journal.
+        "journal_mixes_configurations": mixes_configurations(journal.fingerprints),
+        "run_fingerprints": sorted(digest for digest in journal.fingerprints if digest),
         "interrupted_runs": sum(bool(run.get("interrupted")) for run in journal.runs),
         "bradley_terry": {
             "normalisation": "geometric mean 1",

@@ -68,6 +68,8 @@ class Journal:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Run fingerprints of the verdict lines (None: a line from before fingerprints; analyze.fingerprint).
+    fingerprints: set[str | None] = field(default_factory=set)
 
 
 class _Line:
@@ -174,11 +176,14 @@ def _add_result(journal: Journal, line: _Line) -> None:
     swap = line.opt(obj, "swap", dict)
     # Only now, with the whole line valid, does it count.
     journal.result_task_ids.add(task_id)
+    journal.fingerprints.add(line.opt(obj, "fingerprint", str))
     journal.candidates.extend(candidates)
     journal.issues.extend(issues)
     journal.requests.extend(requests)
     if swap is not None:
-        journal.swap_consistency.append(line.get(swap, "position_consistent", bool, "swap."))
+        # top1_agree since the rotated second pass; position_consistent in journals from before.
+        name = "top1_agree" if "top1_agree" in swap else "position_consistent"
+        journal.swap_consistency.append(line.get(swap, name, bool, "swap."))
     started = line.opt(obj, "started_at", NUMBER)
     finished = line.opt(obj, "finished_at", NUMBER)
     if started is not None and finished is not None:
