@@ -73,8 +73,10 @@ class BenchSizes:
     vllm_cpu_pipeline_tasks: int = 32
     # Scenario 6 (SmolLM2 vs vLLM's tools): few sample tasks and short verdicts, 2 cores run 9 passes.
     vllm_tools_tasks: int = 6
-    vllm_tools_max_tokens: int = 384
-    vllm_tools_max_input_tokens: int = 3072
+    vllm_tools_candidates: int = 3
+    # the server's context: the job's max_tokens is budgeted in it (analyze.request), so it bounds runaways
+    vllm_tools_max_model_len: int = 4096
+    vllm_tools_second_round_budget_s: float = 900.0  # past this the ABBA second round is skipped
     vllm_tools_max_num_seqs: int = 8
     vllm_tools_headroom: int = 2  # the job's in-flight limit over the instance's slots
     vllm_tools_rounds: int = 2  # ABBA
@@ -94,7 +96,6 @@ QUICK = replace(
     vllm_cpu_rounds=1,
     vllm_cpu_pipeline_tasks=4,
     vllm_tools_tasks=2,
-    vllm_tools_max_tokens=64,
     vllm_tools_rounds=1,
     profile=replace(FULL.profile, time_scale=0.05),
 )
