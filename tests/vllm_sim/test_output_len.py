@@ -35,6 +35,8 @@ def test_prompt_kind_grows_with_the_prompt() -> None:
     short = sorted(dist.draw(rng, 100) for _ in range(1001))[500]  # median 50 + 50
     long = sorted(dist.draw(rng, 2000) for _ in range(1001))[500]  # median 50 + 1000
     assert 85 < short < 115 and 900 < long < 1100
+    offset = parse_output_len("prompt:-300:0.5:0")  # the prompt's fixed part taken out
+    assert (offset.draw(rng, 1000), offset.draw(rng, 400)) == (200, 1)
 
 
 @pytest.mark.parametrize(
@@ -44,7 +46,7 @@ def test_prompt_kind_grows_with_the_prompt() -> None:
         ("uniform:9:3", "A <= B"),
         ("lognormal:-1:0.5", "MEDIAN > 0"),
         ("poisson:3", "expected fixed:N"),
-        ("prompt:0:0:0.3", "not both 0"),
+        ("prompt:10:0:0.3", "PER > 0"),
         ("prompt:10:0.1", "prompt:BASE:PER:SIGMA"),
         ("fixed:x", "numbers expected"),
     ],

@@ -1,8 +1,9 @@
 """Output-length distributions: `fixed:N`, `uniform:A:B`, `lognormal:MEDIAN:SIGMA`, `prompt:BASE:PER:SIGMA`.
 
 `prompt:BASE:PER:SIGMA` draws from a lognormal whose median grows with the request:
-BASE + PER x prompt tokens. A judge's verdict is like that: it scores and discusses every candidate, so a
-task with more or longer candidates (a longer prompt) gets a longer answer; SIGMA keeps the spread.
+max(1, BASE + PER x prompt tokens). A judge's verdict is like that: it scores and discusses every
+candidate, so a task with more or longer candidates (a longer prompt) gets a longer answer. A negative
+BASE takes out the prompt's fixed part (system prompt, instructions); SIGMA keeps the spread.
 """
 
 from __future__ import annotations
@@ -79,10 +80,8 @@ def parse_output_len(spec: str) -> OutputLen:
             return OutputLen("lognormal", median, sigma)
         if kind == "prompt" and len(parts) == 4:
             base, per, sigma = float(parts[1]), float(parts[2]), float(parts[3])
-            if base < 0 or per < 0 or base + per <= 0 or sigma < 0:
-                raise OutputLenError(
-                    f"prompt needs BASE >= 0, PER >= 0 (not both 0) and SIGMA >= 0, got {base}:{per}:{sigma}"
-                )
+            if per <= 0 or sigma < 0:
+                raise OutputLenError(f"prompt needs PER > 0 and SIGMA >= 0, got {base}:{per}:{sigma}")
             return OutputLen("prompt", base, per, sigma)
     except ValueError as exc:
         if isinstance(exc, OutputLenError):
