@@ -73,8 +73,8 @@ def merge_sections(previous: str, sections: dict[str, str], note: str) -> str:
             text = head + section.rstrip("\n") + rest.split(end, 1)[1]
         else:
             text = text.rstrip("\n") + "\n\n" + section
-    marker = "\n\n### "
-    cut = text.find(marker)
+    cuts = [i for i in (text.find("\n\n### "), text.find("\n\n<!-- bench:")) if i >= 0]
+    cut = min(cuts, default=-1)  # the end of the header's list
     return text if cut < 0 else text[:cut] + f"\n- {note}" + text[cut:]
 
 
