@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from analyze.settings import Settings
+
 from bench.harness import traced_cli
 from bench.harness.capacity import imbalance, in_order_bound, service_seconds, true_bound, utilization
 from bench.harness.dispatch_model import drawn_durations, round_robin_makespan
@@ -78,7 +80,8 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
     sweep: list[Row] = []
     with sim_fleet(sizes.fleet_instances, profile, out_dir / "sims") as fleet:
         slots = fleet.slots()
-        default = str(slots)  # the pipeline's default: 64 per instance
+        # the job's default in flight: every slot twice over (analyze settings: concurrency_headroom)
+        default = str(int(slots * Settings.model_fields["concurrency_headroom"].default))
 
         def pipeline(name: str, urls: list[str], concurrency: str, source: Path = tasks) -> Row:
             log = out_dir / f"{name}.log"
