@@ -202,7 +202,7 @@ def job(ctx: Context, name: str, base_url: str, metrics_url: str, env: dict[str,
     )
 
 
-def bench_serve(ctx: Context, tag: str, port: int, metrics_url: str) -> Measure:
+def bench_serve(ctx: Context, tag: str, port: int) -> Measure:
     """`vllm bench serve` on the exported prompts (system + user as one text) with (a)'s output lengths."""
     dataset = ctx.out / "bench-serve-prompts.jsonl"
     with dataset.open("w", encoding="utf-8") as out:
@@ -251,11 +251,10 @@ def bench_serve(ctx: Context, tag: str, port: int, metrics_url: str) -> Measure:
         result_file,
         "--disable-tqdm",
     ]
-    before = scrape(metrics_url)
     _vllm_tool(ctx, f"d-{tag}", argv)
-    after = scrape(metrics_url)
     saved = json.loads((ctx.out / result_file).read_text())
-    return Measure(saved["duration"], after.get(GENERATED, 0) - before.get(GENERATED, 0), saved["completed"])
+    # its own count: the server's would add the single-prompt test run bench serve sends first
+    return Measure(saved["duration"], saved["total_output_tokens"], saved["completed"])
 
 
 def _one_round(ctx: Context, order: tuple[str, ...], tag: str) -> None:
@@ -276,7 +275,7 @@ def _one_round(ctx: Context, order: tuple[str, ...], tag: str) -> None:
         runs: dict[str, Callable[[], Measure]] = {
             "b": lambda: job(ctx, f"b-{tag}", f"{direct}/v1", metrics, {}),
             "c": lambda: job(ctx, f"c-{tag}", nginx.base_url, metrics, {}),
-            "d": lambda: bench_serve(ctx, tag, port, metrics),
+            "d": lambda: bench_serve(ctx, tag, port),
             "e": lambda: job(
                 ctx, f"e-{tag}", f"{direct}/v1", metrics, {"ANALYZE_STRUCTURED_OUTPUT": "false"}
             ),
@@ -405,6 +404,7 @@ def _notes(table: Table, mean: dict[str, Measure], ctx: Context) -> None:
         "makespan: (a) from handing the batch to the engine to the last answer (model loading and file "
         "writing left out, bench/harness/vllm_tool.py); (b), (c), (e) first request sent to last verdict "
         "journaled; (d) vllm bench serve's own duration. Generated tokens: the server's "
-        "vllm:generation_tokens_total for (b)-(e) (retries count), the Batch output's usage for (a). "
+        "vllm:generation_tokens_total for (b), (c), (e) (retries count), the Batch output's usage for (a), "
+        "bench serve's own total for (d). "
         "Valid verdicts for (a): its output turned into a journal by analyze import-batch"
     )
