@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.harness.tables import Table
-from bench.scenarios import fleet, memory, overhead, scaling, vllm_cpu
+from bench.scenarios import fleet, memory, overhead, scaling, vllm_cpu, vllm_tools
 from bench.settings import FULL, OUT_DIR, QUICK, REPO_ROOT, RESULTS_FILE, BenchSizes
 
 SCENARIOS: dict[str, Callable[[BenchSizes, Path], list[Table]]] = {
@@ -22,6 +22,7 @@ SCENARIOS: dict[str, Callable[[BenchSizes, Path], list[Table]]] = {
     "memory": memory.run,
     "vllm-cpu": vllm_cpu.run,
     "scaling": scaling.run,
+    "vllm-tools": vllm_tools.run,
 }
 SIM_THROUGHPUT = REPO_ROOT / "bench" / "sim_throughput.py"  # the simulator engineer's own benchmark
 
@@ -44,11 +45,37 @@ def sim_throughput_section() -> str:
 
 def run_scenario(name: str, sizes: BenchSizes) -> str:
     started = time.monotonic()
+    load = os.getloadavg()
     try:
         text = "\n".join(t.markdown() for t in SCENARIOS[name](sizes, OUT_DIR / name))
     except Exception as exc:  # one broken scenario must not hide the others' tables
         text = f"### {name}: FAILED\n\n```\n{type(exc).__name__}: {exc}\n```\n"
-    return text + f"\n_{name}: {time.monotonic() - started:.0f} s_\n"
+    after = os.getloadavg()
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{SECTION_START.format(name=name)}\n{text}\n_{name}: {time.monotonic() - started:.0f} s, ended "
+        f"{stamp}; load average (1 min) {load[0]:.2f} at the start, {after[0]:.2f} at the end, on "
+        f"{os.cpu_count()} cores_\n{SECTION_END.format(name=name)}\n"
+    )
+
+
+SECTION_START = "<!-- bench:{name} -->"
+SECTION_END = "<!-- /bench:{name} -->"
+
+
+def merge_sections(previous: str, sections: dict[str, str], note: str) -> str:
+    """RESULTS.md with only the rerun scenarios' sections replaced (or appended) and a note on top."""
+    text = previous
+    for name, section in sections.items():
+        start, end = SECTION_START.format(name=name), SECTION_END.format(name=name)
+        if start in text and end in text:
+            head, rest = text.split(start, 1)
+            text = head + section.rstrip("\n") + rest.split(end, 1)[1]
+        else:
+            text = text.rstrip("\n") + "\n\n" + section
+    cuts = [i for i in (text.find("\n\n### "), text.find("\n\n<!-- bench:")) if i >= 0]
+    cut = min(cuts, default=-1)  # the end of the header's list
+    return text if cut < 0 else text[:cut] + f"\n- {note}" + text[cut:]
 
 
 def header(argv: list[str], quick: bool, total_s: float) -> str:
@@ -75,16 +102,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     started = time.monotonic()
-    sections = []
+    by_name: dict[str, str] = {}
     for name in args.only or list(SCENARIOS):
         print(f"== {name} ...", file=sys.stderr, flush=True)
-        sections.append(run_scenario(name, sizes))
-        print(sections[-1], flush=True)
+        by_name[name] = run_scenario(name, sizes)
+        print(by_name[name], flush=True)
+    sections = list(by_name.values())
     if not args.only:
         sections.append("### Simulator alone (bench/sim_throughput.py)\n\n" + sim_throughput_section())
         print(sections[-1], flush=True)
     if not args.no_write:
-        text = header(argv, args.quick, time.monotonic() - started) + "\n".join(sections)
+        if args.only and RESULTS_FILE.is_file():  # a partial rerun keeps the other scenarios' figures
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            note = (f"rerun alone on {stamp} (commit {git_commit()}, `python -m bench {' '.join(argv)}`): "
+                    f"{', '.join(by_name)}; every other section is from the date above")  # fmt: skip
+            text = merge_sections(RESULTS_FILE.read_text(encoding="utf-8"), by_name, note)
+        else:
+            text = header(argv, args.quick, time.monotonic() - started) + "\n".join(sections)
         RESULTS_FILE.write_text(text, encoding="utf-8")
         print(f"wrote {RESULTS_FILE}", file=sys.stderr)
     return 1 if any(": FAILED" in s for s in sections) else 0

@@ -57,6 +57,11 @@ ZERO_LATENCY = SimProfile(max_num_seqs=256, time_scale=0.0, output_len="fixed:64
 class BenchSizes:
     fleet_tasks: int = 2000
     fleet_instances: int = 4
+    fleet_candidates: tuple[int, int] = (2, 6)  # each task draws its N from this range
+    # Scenario 1's verdict lengths follow the task: median max(1, -300 + 0.5 x prompt tokens), spread 0.5.
+    # The negative base takes out the system prompt's share (~700 simulator tokens), so N and code length
+    # drive it: ~100 tokens at 2 short candidates, ~400 at 6 long ones (docs/bench.md: calibration).
+    fleet_output_len: str = "prompt:-300:0.5:0.5"
     fixed_sweep: tuple[int, ...] = (256, 384, 512)
     # The seed's 4 threads would take ~1 h of simulated time on 2,000 tasks: it runs a faster clock.
     seed_time_scale: float = 0.02
@@ -71,6 +76,15 @@ class BenchSizes:
     vllm_cpu_max_tokens: int = 128
     vllm_cpu_rounds: int = 4  # direct and nginx alternate, ABBA; the median of each is reported
     vllm_cpu_pipeline_tasks: int = 32
+    # Scenario 6 (SmolLM2 vs vLLM's tools): few sample tasks and short verdicts, 2 cores run 9 passes.
+    vllm_tools_tasks: int = 6
+    vllm_tools_candidates: int = 3
+    # the server's context: the job's max_tokens is budgeted in it (analyze.request), so it bounds runaways
+    vllm_tools_max_model_len: int = 3072
+    vllm_tools_second_round_budget_s: float = 600.0  # past this the ABBA second round is skipped
+    vllm_tools_max_num_seqs: int = 8
+    vllm_tools_headroom: int = 2  # the job's in-flight limit over the instance's slots
+    vllm_tools_rounds: int = 2  # ABBA
     profile: SimProfile = field(default_factory=SimProfile)
 
 
@@ -86,6 +100,8 @@ QUICK = replace(
     vllm_cpu_requests=16,
     vllm_cpu_rounds=1,
     vllm_cpu_pipeline_tasks=4,
+    vllm_tools_tasks=2,
+    vllm_tools_rounds=1,
     profile=replace(FULL.profile, time_scale=0.05),
 )
 

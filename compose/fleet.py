@@ -149,6 +149,8 @@ def build_overlay(shape: FleetShape, command: list[str] | None = None) -> dict[s
             services[instance_name(index)] = {"profiles": [UNUSED_PROFILE]}
     upstreams = " ".join(f"{instance_name(i)}:{INSTANCE_PORT}" for i in range(1, shape.instances + 1))
     services["nginx"] = {"environment": {"UPSTREAM_SERVERS": upstreams}}
+    # the job's default in-flight limit is instances x MAX_NUM_SEQS x headroom: tell it the instances
+    services["pipeline"] = {"environment": {"ANALYZE_FLEET_SIZE": str(shape.instances)}}
     return {"services": services}
 
 

@@ -34,6 +34,18 @@ def in_order_bound(durations: Sequence[float], slots: int) -> float:
     return sum(durations) / (slots * makespan)
 
 
+def true_bound(durations: Sequence[float], slots: int) -> float:
+    """Utilization no dispatcher can beat, even one that knows every length and may reorder freely.
+
+    The makespan is at least max(total service time / slots, the longest single request): the work
+    spread perfectly over every slot, or one request that alone lasts longer than that.
+    """
+    if not durations or slots <= 0:
+        return 0.0
+    total = sum(durations)
+    return total / (slots * max(total / slots, max(durations)))
+
+
 def service_seconds(prompt_tokens: int, completion_tokens: int, profile: SimProfile) -> float:
     """How long the simulator keeps a slot for this request at a full batch, queueing left out.
 

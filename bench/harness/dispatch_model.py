@@ -56,4 +56,7 @@ def drawn_durations(
     """Service seconds of `count` requests whose lengths follow the profile's `--output-len`, capped."""
     lengths = parse_output_len(profile.output_len)
     rng = random.Random(seed)
-    return [service_seconds(prompt_tokens, min(max_tokens, lengths.draw(rng)), profile) for _ in range(count)]
+    return [
+        service_seconds(prompt_tokens, min(max_tokens, lengths.draw(rng, prompt_tokens)), profile)
+        for _ in range(count)
+    ]

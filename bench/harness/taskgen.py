@@ -21,25 +21,48 @@ _SNIPPETS = (
 _MODELS = ("model-a", "model-b", "model-c", "model-d")
 
 
-def write_tasks(path: Path, count: int, candidates: int = 3, seed: int = 0) -> Path:
-    """`count` tasks of `candidates` solutions each; reused when the file already holds exactly that."""
+def write_tasks(
+    path: Path, count: int, candidates: int = 3, seed: int = 0, varied: tuple[int, int] | None = None
+) -> Path:
+    """`count` tasks of `candidates` solutions each; reused when the file already holds exactly that.
+
+    `varied=(lo, hi)`: each task draws its N from lo..hi and each candidate 1-4 copies of a snippet, so
+    prompts (and with `--output-len prompt:...` the verdicts) differ in length as real tasks do.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     stamp = path.with_suffix(".params")
-    params = f"{count} {candidates} {seed}"
+    params = f"{count} {candidates} {seed} {varied}"
     if path.is_file() and stamp.is_file() and stamp.read_text() == params:
         return path
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8") as out:
         for index in range(count):
+            n = rng.randint(*varied) if varied else candidates
+            codes = rng.choices(_SNIPPETS, k=n)
+            if varied:
+                codes = [code * rng.randint(1, 4) for code in codes]
             task = {
                 "task_id": f"t-{index:06d}",
                 "problem": f"Task {index}: return the distinct values of a list in ascending order.",
                 "language": "python",
                 "candidates": [
                     {"candidate_id": f"c{k}", "model": _MODELS[k % len(_MODELS)], "code": code}
-                    for k, code in enumerate(rng.choices(_SNIPPETS, k=candidates))
+                    for k, code in enumerate(codes)
                 ],
             }
             out.write(json.dumps(task) + "\n")
     stamp.write_text(params)
     return path
+
+
+def expected_size(line: str) -> int:
+    """What a cheap first pass knows of a task's verdict length: the size of what it shows the judge."""
+    task = json.loads(line)
+    return len(task["problem"]) + sum(len(c["code"]) + 40 for c in task["candidates"])
+
+
+def longest_first(src: Path, dst: Path) -> Path:
+    """The input reordered longest-expected first, as a dispatcher with a first pass would send it."""
+    lines = src.read_text(encoding="utf-8").splitlines()
+    dst.write_text("\n".join(sorted(lines, key=expected_size, reverse=True)) + "\n", encoding="utf-8")
+    return dst

@@ -18,7 +18,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_seed_defaults_are_four_local_instances() -> None:
     assert Settings().resolved_base_urls() == [f"http://localhost:{p}/v1" for p in (8001, 8002, 8003, 8004)]
-    assert Settings().default_concurrency(4) == 256
+    # nothing said about the fleet: vLLM's default --max-num-seqs (256) per instance, twice that in flight
+    assert Settings().default_concurrency(4) == 4 * 256 * 2
 
 
 def test_seed_env_vars(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,7 +41,23 @@ def test_base_url_wins_over_multi_and_api_key_aliases(monkeypatch: pytest.Monkey
     settings = Settings()
     assert settings.resolved_base_urls() == ["http://nginx:8080/v1"]
     assert settings.api_key == "secret" and settings.concurrency == "auto"
-    assert settings.default_concurrency(1) == 64 * settings.fleet_size_behind_single_url
+    assert settings.default_concurrency(1) == 256 * 2 * settings.fleet_size_behind_single_url
+
+
+def test_in_flight_limit_follows_the_fleet_compose_describes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # what docker-compose.yml passes the job: the instances' MAX_NUM_SEQS, the fleet size, no concurrency
+    monkeypatch.setenv("ANALYZE_MAX_NUM_SEQS", "1024")
+    monkeypatch.setenv("ANALYZE_FLEET_SIZE", "8")
+    monkeypatch.setenv("ANALYZE_CONCURRENCY", "")
+    settings = Settings()
+    assert settings.concurrency is None
+    assert settings.default_concurrency(1) == 8 * 1024 * 2
+    assert settings.default_concurrency(3) == 3 * 1024 * 2  # several URLs: one instance each
+    monkeypatch.setenv("ANALYZE_MAX_NUM_SEQS", "")  # MAX_NUM_SEQS left empty: vLLM's own default
+    assert Settings().default_concurrency(1) == 8 * 256 * 2
+    monkeypatch.setenv("ANALYZE_MAX_NUM_SEQS", "0")
+    with pytest.raises(ValueError, match="ANALYZE_MAX_NUM_SEQS"):
+        Settings()
 
 
 @pytest.mark.parametrize(

@@ -70,3 +70,23 @@ def test_same_seed_and_prompt_same_answer_different_seed_different_answer() -> N
     assert make_completion(config, _request()) == make_completion(config, _request())
     assert make_completion(config, _request()) != make_completion(config.updated({"seed": 1}), _request())
     assert make_completion(config, _request()) != make_completion(config, _request(seed=5))
+
+
+def test_prompt_dependent_length_follows_the_prompt_for_schema_answers() -> None:
+    # a verdict grows with its task: prompt:BASE:PER:SIGMA draws around BASE + PER x prompt tokens
+    fmt = {"type": "json_schema", "json_schema": {"name": "v", "schema": SCHEMA}}
+    config = SimConfig().updated({"output_len": "prompt:100:1.0:0"})  # sigma 0: exactly the median
+
+    def answer(words: int):
+        messages = [{"role": "user", "content": "code " * words}]
+        return make_completion(
+            config, parse_chat_request({"messages": messages, "response_format": fmt}, "m")
+        )
+
+    short, long = answer(50), answer(1000)
+    assert short.tokens == 100 + _prompt_tokens(50) and long.tokens == 100 + _prompt_tokens(1000)
+    jsonschema.validate(json.loads(long.content), SCHEMA)
+
+
+def _prompt_tokens(words: int) -> int:
+    return parse_chat_request({"messages": [{"role": "user", "content": "code " * words}]}, "m").prompt_tokens

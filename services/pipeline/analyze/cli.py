@@ -57,7 +57,7 @@ def run(
     ] = None,
     model: Annotated[str | None, typer.Option(help="judge model (default: the one the server lists)")] = None,
     concurrency: Annotated[
-        str | None, typer.Option(help="requests in flight: a number or 'auto' (default 64 per instance)")
+        str | None, typer.Option(help="requests in flight: a number or 'auto' (default: fleet slots x 2)")
     ] = None,
     limit: Annotated[int | None, typer.Option(help="only the first N valid tasks of the input")] = None,
     swap: Annotated[
@@ -215,6 +215,123 @@ def check(
         typer.echo(format_status(status))
     if not all(s.healthy for s in statuses):
         raise typer.Exit(1)
+
+
+# --- OpenAI Batch files: the job's requests out, a Batch output back in (analyze.batch_export/_import) ---
+ModelOption = Annotated[str | None, typer.Option(help="judge model, as the Batch service serves it")]
+SwapOption = Annotated[bool | None, typer.Option("--swap/--no-swap", help="a second, rotated pass")]
+SeedOption = Annotated[int | None, typer.Option(help="seed of the candidate shuffle")]
+LimitOption = Annotated[int | None, typer.Option(help="only the first N valid tasks of the input")]
+InputTokensOption = Annotated[int | None, typer.Option(help="prompt budget, as for run")]
+ContextOption = Annotated[
+    int | None, typer.Option(help="the server's context (its max_model_len): max_tokens is budgeted in it")
+]
+PromptsOption = Annotated[Path | None, typer.Option(help="directory with system.md / user.md overrides")]
+
+
+def _batch_target(settings: Settings, model: str | None) -> Any:
+    from analyze.request import JudgeTarget
+
+    if not model:
+        typer.echo(
+            "error: pass --model (or ANALYZE_MODEL): a Batch file names the model of every request", err=True
+        )
+        raise typer.Exit(2)
+    return JudgeTarget(model, settings.max_model_len)
+
+
+@app.command("export-batch")
+def export_batch_command(
+    input_jsonl: Annotated[Path, typer.Argument(help="tasks JSONL")],
+    out: Annotated[Path, typer.Option("-o", "--output", help="the Batch input file to write")],
+    model: ModelOption = None,
+    swap: SwapOption = None,
+    seed: SeedOption = None,
+    limit: LimitOption = None,
+    max_input_tokens: InputTokensOption = None,
+    max_model_len: ContextOption = None,
+    prompts_dir: PromptsOption = None,
+) -> None:
+    """Write the requests `analyze run` would send first as an OpenAI Batch file (custom_id = task id)."""
+    from analyze.batch_export import BatchIdError, export_batch
+
+    settings = _settings(model=model, swap=swap, seed=seed, limit=limit,
+                          max_input_tokens=max_input_tokens, max_model_len=max_model_len,
+                          prompts_dir=prompts_dir)  # fmt: skip
+    target = _batch_target(settings, settings.model)
+    try:
+        stats = export_batch(input_jsonl, out, settings, target)
+    except OSError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except BatchIdError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for reject in stats.rejects:
+        typer.echo(f"  rejected: {reject.reason}", err=True)
+    for reason in stats.unfit:
+        typer.echo(f"  not exported: {reason}", err=True)
+    typer.echo(f"{stats.requests} request(s) for {stats.tasks} task(s) -> {out}")
+    if stats.rejects or stats.unfit:
+        raise typer.Exit(EXIT_SOME_FAILED)
+
+
+@app.command("import-batch")
+def import_batch_command(
+    results_jsonl: Annotated[Path, typer.Argument(help="the Batch output file")],
+    input_jsonl: Annotated[Path, typer.Option("--input", help="the tasks JSONL the export was made from")],
+    output_dir: Annotated[Path, typer.Option("-o", "--output-dir", help="journal and report directory")],
+    requests: Annotated[
+        Path | None, typer.Option(help="the exported Batch input: check the settings rebuild it exactly")
+    ] = None,
+    model: ModelOption = None,
+    swap: SwapOption = None,
+    seed: SeedOption = None,
+    limit: LimitOption = None,
+    max_input_tokens: InputTokensOption = None,
+    max_model_len: ContextOption = None,
+    prompts_dir: PromptsOption = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
+) -> None:
+    """Turn a Batch output file into OUTPUT_DIR's journal (verdicts validated as in run), then the report."""
+    from analyze.batch_import import (
+        BatchFileError,
+        check_requests,
+        first_model,
+        import_batch,
+        index_batch_file,
+    )
+    from analyze.pipeline import load_build_report, report_options
+    from analyze.progress import Console
+
+    settings = _settings(model=model, swap=swap, seed=seed, limit=limit,
+                          max_input_tokens=max_input_tokens, max_model_len=max_model_len,
+                          prompts_dir=prompts_dir)  # fmt: skip
+    if not input_jsonl.is_file():
+        typer.echo(f"error: cannot read {input_jsonl}", err=True)
+        raise typer.Exit(2)
+    try:
+        chosen = settings.model or first_model(results_jsonl, index_batch_file(results_jsonl, []))
+        target = _batch_target(settings, chosen)
+        if requests is not None:
+            check_requests(requests, input_jsonl, settings, target)
+        outcome = import_batch(results_jsonl, input_jsonl, output_dir, settings, target)
+    except (BatchFileError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for warning in outcome.warnings:
+        typer.echo(f"  warning: {warning}", err=True)
+    s = outcome.stats
+    typer.echo(f"{s.succeeded} verdict(s), {s.failed} failed, {s.rejected} rejected line(s) -> {output_dir}")
+    build_report = load_build_report() if report else None
+    if build_report is not None:
+        for name, path in build_report(
+            output_dir, **report_options(settings, Console(settings.lang))
+        ).items():
+            typer.echo(f"   {name}: {path}")
+    if s.failed:
+        typer.echo("error: some tasks have no valid verdict (reasons in failures.jsonl)", err=True)
+        raise typer.Exit(EXIT_SOME_FAILED)
 
 
 if __name__ == "__main__":

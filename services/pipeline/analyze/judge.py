@@ -93,7 +93,7 @@ def served_by(headers: Any, base_url: str) -> str:
 
 
 @dataclass
-class _RequestLog:
+class RequestLog:
     """The journal entry of one request (one order) while its attempts go on."""
 
     order: str
@@ -200,7 +200,7 @@ class TaskJudge:
 
     async def _pass(self, task: Task, order: str) -> Pass:
         """One verdict for one order: transport retries with backoff, verdict retries changed."""
-        log = _RequestLog(order)
+        log = RequestLog(order)
         try:
             request = self._build(task, order)
         except BudgetError as exc:
@@ -270,9 +270,8 @@ class TaskJudge:
         started_at = time.time()
         passes: list[Pass] = []
         try:
-            passes.append(await self._pass(task, ORDER_FORWARD))
-            if self.settings.swap and len(task.candidates) >= 2:
-                passes.append(await self._pass(task, ORDER_ROTATED))
+            for order in pass_orders(task, self.settings):
+                passes.append(await self._pass(task, order))
         except JudgeFailure as failure:
             return TaskResult(False, self._failure(task, failure, passes), failure.refused)
         except FleetNotReadyError:
@@ -280,29 +279,58 @@ class TaskJudge:
         except Exception as exc:  # a bug, a prompt that cannot be built, an odd reply: not the run's end
             failure = JudgeFailure("error", f"{type(exc).__name__}: {exc}", 0)
             return TaskResult(False, self._failure(task, failure, passes))
-        record = {
-            "run_id": self.run_id,
-            **merge_passes(task, passes),
-            "judge_model": self.target.model,
-            "fingerprint": self.fingerprint,
-            "requests": [one.log for one in passes],
-            "started_at": started_at,
-            "finished_at": time.time(),
-        }
+        record = result_record(
+            self.run_id, task, passes, self.target.model, self.fingerprint, started_at, time.time()
+        )
         return TaskResult(True, record)
 
     def _failure(self, task: Task, failure: JudgeFailure, passes: list[Pass]) -> dict[str, Any]:
-        requests = [one.log for one in passes]
-        if failure.log is not None:
-            requests.append(failure.log)
-        return {
-            "run_id": self.run_id,
-            "task_id": task.task_id,
-            "line": task.line,
-            "kind": failure.kind,
-            "reason": failure.reason,
-            "attempts": failure.attempts + sum(one.log["attempts"] for one in passes),
-            "fingerprint": self.fingerprint,
-            "requests": requests,
-            "finished_at": time.time(),
-        }
+        return failure_record(self.run_id, task, failure, passes, self.fingerprint)
+
+
+def pass_orders(task: Task, settings: Settings) -> tuple[str, ...]:
+    """The orders one task is judged in: forward, and with --swap the rotation that moves every candidate."""
+    if settings.swap and len(task.candidates) >= 2:
+        return (ORDER_FORWARD, ORDER_ROTATED)
+    return (ORDER_FORWARD,)
+
+
+def result_record(
+    run_id: str,
+    task: Task,
+    passes: list[Pass],
+    model: str,
+    fingerprint: str | None,
+    started_at: float,
+    finished_at: float,
+) -> dict[str, Any]:
+    """One `results.jsonl` line (docs/journal-format.md); `analyze import-batch` writes the same."""
+    return {
+        "run_id": run_id,
+        **merge_passes(task, passes),
+        "judge_model": model,
+        "fingerprint": fingerprint,
+        "requests": [one.log for one in passes],
+        "started_at": started_at,
+        "finished_at": finished_at,
+    }
+
+
+def failure_record(
+    run_id: str, task: Task, failure: JudgeFailure, passes: list[Pass], fingerprint: str | None
+) -> dict[str, Any]:
+    """One `failures.jsonl` line: the passes that succeeded and the failed request's log."""
+    requests = [one.log for one in passes]
+    if failure.log is not None:
+        requests.append(failure.log)
+    return {
+        "run_id": run_id,
+        "task_id": task.task_id,
+        "line": task.line,
+        "kind": failure.kind,
+        "reason": failure.reason,
+        "attempts": failure.attempts + sum(one.log["attempts"] for one in passes),
+        "fingerprint": fingerprint,
+        "requests": requests,
+        "finished_at": time.time(),
+    }

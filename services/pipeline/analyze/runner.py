@@ -36,7 +36,7 @@ from analyze.readiness import FleetNotReadyError, Readiness
 from analyze.request import JudgeTarget
 from analyze.settings import Settings
 from analyze.task_slots import TaskSlots
-from analyze.tasks import Reject, Task, iter_tasks
+from analyze.tasks import Reject, Task, iter_tasks, iter_valid_tasks
 
 
 @dataclass
@@ -142,13 +142,7 @@ class Run:
 
     # --- pipeline stages ---
     async def _produce(self, done: set[str]) -> None:
-        valid = 0
-        for item in iter_tasks(self.input_path):
-            if isinstance(item, Reject):
-                continue
-            if self.limit is not None and valid >= self.limit:
-                break
-            valid += 1
+        for item in iter_valid_tasks(self.input_path, self.limit):
             if item.task_id not in done:
                 await self.queue.put(item)
         await self.queue.put(None)

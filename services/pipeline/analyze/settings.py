@@ -5,6 +5,7 @@ CLI flags override these: `cli.py` builds a `Settings` and passes explicit flags
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,9 @@ DEFAULT_VLLM_PORTS = (8001, 8002, 8003, 8004)
 NO_API_KEY = "EMPTY"  # what vLLM expects when it runs without --api-key
 DEFAULT_TIMEOUT_S = 300.0  # per request: long verdicts on a busy fleet
 DEFAULT_BACKEND_COOLDOWN_S = 10.0  # how long a failed instance is skipped
+# vLLM's own --max-num-seqs when none is given, for its OpenAI server on GPUs under 70 GB and on A100s
+# (vllm/engine/arg_utils.py; H100/H200 and >= 160 GB GPUs get 1024, CPUs 128 per socket).
+VLLM_DEFAULT_MAX_NUM_SEQS = 256
 
 
 def _env(*names: str) -> AliasChoices:
@@ -55,9 +59,16 @@ class Settings(BaseSettings):
 
     # --- concurrency: "auto" plugs in analyze.adaptive_limit.AdaptiveLimiter ---
     concurrency: str | None = Field(None, validation_alias=_env("ANALYZE_CONCURRENCY"))
-    concurrency_per_instance: int = 64
+    # Without --concurrency the limit follows the fleet: instances x their --max-num-seqs x headroom.
+    # Each instance's --max-num-seqs as the fleet runs it (compose passes MAX_NUM_SEQS); unset: vLLM's.
+    max_num_seqs: int | None = Field(None, ge=1, validation_alias=_env("ANALYZE_MAX_NUM_SEQS"))
     # A single URL is usually nginx in front of the compose fleet of this many instances.
-    fleet_size_behind_single_url: int = 4
+    fleet_size_behind_single_url: int = Field(
+        4, ge=1, validation_alias=_env("ANALYZE_FLEET_SIZE", "ANALYZE_FLEET_SIZE_BEHIND_SINGLE_URL")
+    )
+    # Requests queued at each instance besides the running ones, so a slot that frees never waits for
+    # the client's next request; bench 1b: 2 x the slots was the best fixed limit on heavy-tailed lengths.
+    concurrency_headroom: float = Field(2.0, ge=1.0)
     # `auto` starts here whatever the fleet: the metrics (or outcomes) move it to the fleet's capacity.
     auto_initial_concurrency: int = 32
     queue_size: int = 256
@@ -121,7 +132,15 @@ class Settings(BaseSettings):
     @field_validator("concurrency", mode="before")
     @classmethod
     def _check_concurrency(cls, value: object) -> object:
-        return None if value is None else parse_concurrency(str(value))
+        # Compose passes an unset ANALYZE_CONCURRENCY through as "": the default, not an error.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return parse_concurrency(str(value))
+
+    @field_validator("max_num_seqs", mode="before")
+    @classmethod
+    def _unset_max_num_seqs(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("api_key", mode="before")
     @classmethod
@@ -160,8 +179,10 @@ class Settings(BaseSettings):
             return path
 
     def default_concurrency(self, n_backends: int) -> int:
+        """Every slot of the fleet busy plus the headroom queue: instances x max-num-seqs x headroom."""
         instances = self.fleet_size_behind_single_url if n_backends == 1 else n_backends
-        return self.concurrency_per_instance * instances
+        slots = self.max_num_seqs or VLLM_DEFAULT_MAX_NUM_SEQS
+        return math.ceil(instances * slots * self.concurrency_headroom)
 
 
 def parse_concurrency(value: str) -> str:

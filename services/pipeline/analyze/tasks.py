@@ -236,3 +236,15 @@ def iter_tasks(path: Path) -> Iterator[Task | Reject]:
                 continue
             seen_ids.add(task.task_id)
             yield task
+
+
+def iter_valid_tasks(path: Path, limit: int | None = None) -> Iterator[Task]:
+    """The tasks a run judges, in input order: rejected lines skipped, only the first `limit` valid ones."""
+    valid = 0
+    for item in iter_tasks(path):
+        if isinstance(item, Reject):
+            continue
+        if limit is not None and valid >= limit:
+            return
+        valid += 1
+        yield item

@@ -52,12 +52,12 @@ def make_completion(config: SimConfig, request: ChatRequest) -> Completion:
         # Structured answers vary in length like free text (a long rationale, many issues): the answer
         # takes the drawn --output-len when that is longer than the JSON, so its latency follows the
         # configured distribution; trailing whitespace carries the difference and keeps the JSON valid.
-        wanted = min(config.output_len.draw(rng), cap)
+        wanted = min(config.output_len.draw(rng, request.prompt_tokens), cap)
         if wanted > tokens:
             text = pad_to_tokens(text, wanted)
             tokens = wanted
         return Completion(text, tokens, "stop")
-    drawn = config.output_len.draw(rng)
+    drawn = config.output_len.draw(rng, request.prompt_tokens)
     if drawn > cap:
         return Completion(filler_text(rng, cap), cap, "length")
     return Completion(filler_text(rng, drawn), drawn, "stop")

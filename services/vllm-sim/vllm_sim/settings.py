@@ -83,7 +83,8 @@ OPTIONS: tuple[Option, ...] = (
         "output_len",
         OutputLen,
         parse_output_len("lognormal:200:0.6"),
-        "output length distribution: fixed:N, uniform:A:B, lognormal:MEDIAN:SIGMA (capped by max_tokens)",
+        "output length distribution: fixed:N, uniform:A:B, lognormal:MEDIAN:SIGMA, or prompt:BASE:PER:SIGMA "
+        "(median BASE + PER x prompt tokens); capped by max_tokens",
     ),
     Option("load_factor", float, 0.5, "latency x (1 + load_factor x running / max_num_seqs)", _non_negative),
     Option("jitter", float, 0.1, "relative jitter: each delay x uniform(1 - j, 1 + j)", _probability),

