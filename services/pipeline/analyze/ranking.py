@@ -74,7 +74,7 @@ def rotated(items: Sequence[T]) -> list[T]:
     return [items[(j - shift) % n] for j in range(n)]
 
 
-def kendall_tau(first: Sequence[str], second: Sequence[str]) -> float | None:
+def exact_kendall_tau(first: Sequence[str], second: Sequence[str]) -> float | None:
     """Kendall's tau between two rankings of the same items (no ties): 1 same order, -1 reversed."""
     n = len(first)
     if n < 2:
@@ -83,4 +83,10 @@ def kendall_tau(first: Sequence[str], second: Sequence[str]) -> float | None:
     concordant = sum(
         1 if place[first[i]] < place[first[j]] else -1 for i in range(n) for j in range(i + 1, n)
     )
-    return round(concordant / (n * (n - 1) / 2), 6)
+    return concordant / (n * (n - 1) / 2)
+
+
+def kendall_tau(first: Sequence[str], second: Sequence[str]) -> float | None:
+    """exact_kendall_tau rounded for the journal's swap object."""
+    tau = exact_kendall_tau(first, second)
+    return None if tau is None else round(tau, 6)

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from analyze.ranking import exact_kendall_tau as kendall_tau
+
 FINISH_LENGTH = "length"
 NO_REPLY = "no_reply"
 # Words an attempt's recorded change or reason uses for a repair (ranking fixed to the scores, repair turn).
@@ -172,15 +174,3 @@ def _is_id_list(value: Any, ids: dict[str, int]) -> bool:
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def kendall_tau(first: Sequence[str], second: Sequence[str]) -> float | None:
-    """Kendall's tau between two rankings of the same items (no ties): 1 same order, -1 reversed."""
-    n = len(first)
-    if n < 2:
-        return None
-    place = {item: i for i, item in enumerate(second)}
-    concordant = sum(
-        1 if place[first[i]] < place[first[j]] else -1 for i in range(n) for j in range(i + 1, n)
-    )
-    return concordant / (n * (n - 1) / 2)
