@@ -9,8 +9,9 @@ import io
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,28 @@ pytestmark = pytest.mark.slow
 SLOW = {"time_scale": 1.0, "output_len": "fixed:60", "itl_ms": 10, "ttft_overhead_ms": 20, "jitter": 0}
 
 
-def run_through(tmp_path: Path, nginx_port: int, **overrides: Any) -> tuple[PipelineOutcome, str]:
-    out = io.StringIO()
+def run_through(
+    tmp_path: Path, nginx_port: int, out: io.StringIO | None = None, **overrides: Any
+) -> tuple[PipelineOutcome, str]:
+    out = out if out is not None else io.StringIO()
     settings = fast_settings(
         tmp_path, [f"http://127.0.0.1:{nginx_port}/v1"], max_retries=1, progress_interval_s=0.5, **overrides
     )
     return execute_pipeline(settings, console=Console("en", stream=out), report=False), out.getvalue()
+
+
+def when_printed(out: io.StringIO, texts: tuple[str, ...], action: Callable[[], object]) -> threading.Thread:
+    """Run `action` in a thread once the console shows every one of `texts` (or after 60 s)."""
+
+    def watch() -> None:
+        end = time.monotonic() + 60
+        while not all(t in out.getvalue() for t in texts) and time.monotonic() < end:
+            time.sleep(0.05)
+        action()
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
 
 
 def served(tmp_path: Path) -> Counter[str]:
@@ -49,10 +66,18 @@ def test_loading_instances_behind_nginx_are_waited_for_and_the_late_one_joins(tm
         second = stack.enter_context(start_simulator(name="second", **SLOW))
         addrs = [s.base_url.removeprefix("http://") for s in (first, second)]
         nginx = stack.enter_context(local_nginx(addrs, NGINX_MAX_FAILS="1", NGINX_FAIL_TIMEOUT="1s"))
-        # "loading" from now on (re-armed here, so slow process starts cannot eat the delay)
-        sim_configure(first.base_url, startup_delay=5)
-        sim_configure(second.base_url, startup_delay=9)
-        outcome, console = run_through(tmp_path, nginx.port, concurrency="2")
+        # "loading" until the run has been seen waiting: events, not delays, so a slow machine cannot
+        # let the instances come up before the run starts
+        sim_configure(first.base_url, startup_delay=600)
+        sim_configure(second.base_url, startup_delay=600)
+        out = io.StringIO()
+        first_up = when_printed(out, ("Waiting for the fleet: 1 backend(s)", "HTTP 503"),
+                                lambda: sim_configure(first.base_url, startup_delay=0))  # fmt: skip
+        second_up = when_lines(tmp_path / "out" / "results.jsonl", 5,
+                               lambda: sim_configure(second.base_url, startup_delay=0))  # fmt: skip
+        outcome, console = run_through(tmp_path, nginx.port, out, concurrency="2")
+        first_up.join(5)
+        second_up.join(5)
     assert outcome.stats.failed == 0 and outcome.stats.succeeded == 40, console
     assert "Waiting for the fleet: 1 backend(s)" in console and "HTTP 503" in console
     assert sorted(r["task_id"] for r in read_jsonl(tmp_path / "out" / "results.jsonl")) == ids
