@@ -106,7 +106,10 @@ QUICK = replace(
 )
 
 CANDIDATES_PER_TASK = 3  # a 1vN judge task: N candidate solutions in one prompt
-PIPELINE_MAX_TOKENS = 2048  # analyze's max_output_tokens default: caps the modelled output lengths
+# The dispatch model's cap on drawn lengths (bench/harness/dispatch_model.py). Not the job's max_tokens: that
+# is computed per task (analyze.budget: the largest verdict the schema admits, within the context left
+# after the prompt, ~7,000 of the simulator's 8,192 tokens), which these draws rarely reach.
+MODELLED_LENGTH_CAP = 2048
 
 # Scenario 4's pipeline on the tiny CPU model (as tests/analyze/test_real_vllm.py runs it): the model knows
 # 2048 positions and spends ~1.8 tokens per estimated token, so the shipped system prompt would crowd out

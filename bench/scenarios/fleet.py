@@ -17,7 +17,7 @@ from bench.harness.pipeline_run import PipelineRun, run_pipeline
 from bench.harness.tables import Table, verdict
 from bench.harness.taskgen import longest_first, write_tasks
 from bench.seed_baseline import SEED_WORKERS, run_seed
-from bench.settings import CANDIDATES_PER_TASK, PIPELINE_MAX_TOKENS, SIM_MODEL, BenchSizes, SimProfile
+from bench.settings import CANDIDATES_PER_TASK, MODELLED_LENGTH_CAP, SIM_MODEL, BenchSizes, SimProfile
 
 UTILIZATION_TARGET = 0.95
 MAKESPAN_TARGET = 0.85  # least_conn or auto vs nginx round robin
@@ -214,14 +214,14 @@ def _length_note(tokens: list[int], profile: SimProfile) -> str:
 def _heavy_tail_model_note(sizes: BenchSizes, requests: int, prompt_tokens: int) -> str:
     """What round robin would lose on the load the profile describes (the simulator cannot serve it)."""
     p = sizes.profile
-    durations = drawn_durations(p, requests, prompt_tokens, PIPELINE_MAX_TOKENS)
+    durations = drawn_durations(p, requests, prompt_tokens, MODELLED_LENGTH_CAP)
     slots = sizes.fleet_instances * p.max_num_seqs
     rr = round_robin_makespan(durations, sizes.fleet_instances, p.max_num_seqs, slots)
     bound = in_order_bound(durations, slots)
     ideal = sum(durations) / (slots * bound)
     return (
         f"model, not measured (bench/harness/dispatch_model.py): {requests} requests with {p.output_len} "
-        f"lengths (capped at {PIPELINE_MAX_TOKENS}), {slots} in flight: round robin over "
+        f"lengths (capped at {MODELLED_LENGTH_CAP}), {slots} in flight: round robin over "
         f"{sizes.fleet_instances} instances reaches utilization {sum(durations) / (slots * rr):.3f}, "
         f"the in-order dispatcher {bound:.3f}; its makespan is {ideal / rr:.3f} x round robin's"
     )
