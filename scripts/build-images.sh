@@ -12,6 +12,7 @@
 #   IMAGE_TAG        tag of the project's images (default dev)
 #   BOOTSTRAP_MIRROR Debian mirror for debootstrap (default: the host's apt mirror, else deb.debian.org)
 #   FORCE=1          rebuild even when an image's inputs are unchanged
+#   WHEELHOUSE_CACHE where each wheelhouse is kept for other clones (default ~/.cache/judge-fleet/wheelhouse)
 #
 # Python packages go in from a wheelhouse filled on the host (build/wheelhouse/<image>), copied into a
 # staged build context (build/context/<image> = service/ + wheels/), so builds need no network inside.
@@ -70,7 +71,7 @@ build_base() {
 
 # Print a hash of a list of paths' contents (files sorted by name, build outputs excluded).
 hash_paths() {
-  find "$@" -type f ! -path '*/__pycache__/*' ! -path '*.egg-info/*' ! -path '*/services/*/build/*' ! -name '*.pyc' -print0 2>/dev/null \
+  find "$@" -type f ! -path '*/__pycache__/*' ! -path '*.egg-info/*' ! -path 'services/*/build/*' ! -path '*/services/*/build/*' ! -name '*.pyc' -print0 2>/dev/null \
     | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
 }
 
@@ -85,11 +86,31 @@ check_host_python() {
   }
 }
 
+# A wheel built here carries its files' mtimes, so the same sources give other bytes in another clone and
+# its image would look changed. Each wheelhouse is therefore kept per machine too, under its inputs' hash:
+# a fresh clone (CI's) takes the same bytes and finds its images up to date.
+WHEELHOUSE_CACHE=${WHEELHOUSE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/judge-fleet/wheelhouse}
+
+copy_tree() { rm -rf "$2"; mkdir -p "$(dirname "$2")"; cp -al "$1" "$2" 2>/dev/null || cp -a "$1" "$2"; }
+
+# keep_copy NAME OUT CACHED: written beside and renamed, so a build meanwhile sees one whole copy.
+keep_copy() {
+  copy_tree "$2" "$3.new.$$" && rm -rf "$3" && mv "$3.new.$$" "$3" \
+    || say "wheelhouse $1: could not keep a copy in $3 (another clone builds it again)"
+}
+
 fill_wheelhouse() {
-  local name=$1 dir=$2 out=$BUILD/wheelhouse/$1 stamp key
+  local name=$1 dir=$2 out=$BUILD/wheelhouse/$1 cached=$WHEELHOUSE_CACHE/$1 key
   key=$(hash_paths "$dir")
-  stamp=$out/.inputs
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then return 0; fi
+  if [ -f "$out/.inputs" ] && [ "$(cat "$out/.inputs")" = "$key" ]; then
+    [ -f "$cached/.inputs" ] && [ "$(cat "$cached/.inputs")" = "$key" ] || keep_copy "$name" "$out" "$cached"
+    return 0
+  fi
+  if [ -f "$cached/.inputs" ] && [ "$(cat "$cached/.inputs")" = "$key" ]; then
+    say "wheelhouse $name: the same inputs' wheels from $cached"
+    copy_tree "$cached" "$out"
+    return 0
+  fi
   check_host_python
   rm -rf "$out"; mkdir -p "$out"
   if [ -x "$dir/make-wheelhouse.sh" ]; then
@@ -99,7 +120,8 @@ fill_wheelhouse() {
     say "wheelhouse $name: pip wheel $dir"
     "$HOST_PY" -m pip wheel -q --disable-pip-version-check -w "$out" "$dir"
   fi
-  echo "$key" >"$stamp"
+  echo "$key" >"$out/.inputs"
+  keep_copy "$name" "$out" "$cached"
 }
 
 # build_image NAME SOURCE_DIR DOCKERFILE BASE WITH_WHEELS
@@ -109,7 +131,8 @@ build_image() {
   base_id=$(docker image inspect --format '{{.Id}}' "$base" 2>/dev/null || echo "$base")
   if [ "$wheels" = yes ]; then
     fill_wheelhouse "$name" "$src"
-    key=$(printf '%s %s %s' "$(hash_paths "$src" "$BUILD/wheelhouse/$name")" "$base_id" "$IMAGE_TAG" | sha256sum | cut -c1-16)
+    # relative paths: the key names what is in the files, not where this clone is
+    key=$(printf '%s %s %s' "$(hash_paths "$src" "build/wheelhouse/$name")" "$base_id" "$IMAGE_TAG" | sha256sum | cut -c1-16)
   else
     key=$(printf '%s %s %s' "$(hash_paths "$src")" "$base_id" "$IMAGE_TAG" | sha256sum | cut -c1-16)
   fi
