@@ -20,7 +20,7 @@ KEY = "sk-cpu-stack"
 SETTINGS = {"ANALYZE_CONCURRENCY": "4", "VLLM_API_KEY": KEY}
 TOKENIZE_BODY = json.dumps({"model": SERVED_MODEL_NAME, "prompt": "hello"})
 CPU_HEALTH_DEADLINE_S = 400  # 30-60 s each alone; two on a shared 2-core machine take longer
-TASKS = 4  # 2 candidates each: short prompts, a few hundred generated tokens per verdict
+TASKS = 2  # 2 candidates each: short prompts, a few hundred generated tokens per verdict (~1 min each)
 
 
 @pytest.fixture(scope="module")
