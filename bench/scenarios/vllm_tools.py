@@ -310,7 +310,9 @@ def prepare(sizes: BenchSizes, out: Path) -> Context:
         : sizes.vllm_tools_tasks
     ]
     tasks.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    env: dict[str, str] = {}
+    # SmolLM2 on one core runs ~3 tokens/s per stream at 6 at once: a free-text attempt of ~1,900 tokens
+    # takes ~10 min, past the job's 300 s default, and would be cut and sent again from the start.
+    env: dict[str, str] = {"ANALYZE_TIMEOUT": "3600"}
     requests = out / "requests.jsonl"
     # the job learns the context from /v1/models; the export is told the same (--max-model-len)
     export = [sys.executable, "-m", "analyze.cli", "export-batch", str(tasks), "-o", str(requests), "--model",
