@@ -81,7 +81,7 @@ class BenchSizes:
     vllm_tools_candidates: int = 3
     # the server's context: the job's max_tokens is budgeted in it (analyze.request), so it bounds runaways
     vllm_tools_max_model_len: int = 3072
-    vllm_tools_second_round_budget_s: float = 600.0  # past this the ABBA second round is skipped
+    vllm_tools_second_round_budget_s: float = 1800.0  # past this the ABBA second round is skipped
     vllm_tools_max_num_seqs: int = 8
     vllm_tools_headroom: int = 2  # the job's in-flight limit over the instance's slots
     vllm_tools_rounds: int = 2  # ABBA

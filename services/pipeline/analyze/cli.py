@@ -240,6 +240,20 @@ def _batch_target(settings: Settings, model: str | None) -> Any:
     return JudgeTarget(model, settings.max_model_len)
 
 
+def _batch_settings(
+    model: str | None,
+    swap: bool | None,
+    seed: int | None,
+    limit: int | None,
+    max_input_tokens: int | None,
+    max_model_len: int | None,
+    prompts_dir: Path | None,
+) -> Settings:
+    """The flags that shape a Batch request: export and import take the same, so import rebuilds them."""
+    return _settings(model=model, swap=swap, seed=seed, limit=limit, max_input_tokens=max_input_tokens,
+                     max_model_len=max_model_len, prompts_dir=prompts_dir)  # fmt: skip
+
+
 @app.command("export-batch")
 def export_batch_command(
     input_jsonl: Annotated[Path, typer.Argument(help="tasks JSONL")],
@@ -255,9 +269,7 @@ def export_batch_command(
     """Write the requests `analyze run` would send first as an OpenAI Batch file (custom_id = task id)."""
     from analyze.batch_export import BatchIdError, export_batch
 
-    settings = _settings(model=model, swap=swap, seed=seed, limit=limit,
-                          max_input_tokens=max_input_tokens, max_model_len=max_model_len,
-                          prompts_dir=prompts_dir)  # fmt: skip
+    settings = _batch_settings(model, swap, seed, limit, max_input_tokens, max_model_len, prompts_dir)
     target = _batch_target(settings, settings.model)
     try:
         stats = export_batch(input_jsonl, out, settings, target)
@@ -304,9 +316,7 @@ def import_batch_command(
     from analyze.pipeline import load_build_report, report_options
     from analyze.progress import Console
 
-    settings = _settings(model=model, swap=swap, seed=seed, limit=limit,
-                          max_input_tokens=max_input_tokens, max_model_len=max_model_len,
-                          prompts_dir=prompts_dir)  # fmt: skip
+    settings = _batch_settings(model, swap, seed, limit, max_input_tokens, max_model_len, prompts_dir)
     if not input_jsonl.is_file():
         typer.echo(f"error: cannot read {input_jsonl}", err=True)
         raise typer.Exit(2)
