@@ -58,10 +58,11 @@ class BenchSizes:
     fleet_tasks: int = 2000
     fleet_instances: int = 4
     fleet_candidates: tuple[int, int] = (2, 6)  # each task draws its N from this range
-    # Scenario 1's verdict lengths follow the task: median max(1, -300 + 0.5 x prompt tokens), spread 0.5.
+    # Scenario 1's verdict lengths follow the task: median max(1, -580 + 0.895 x prompt tokens), spread 0.49,
+    # fitted to SmolLM2's verdicts on the sample tasks (python -m bench.calibrate_lengths; docs/bench.md).
     # The negative base takes out the system prompt's share (~700 simulator tokens), so N and code length
-    # drive it: ~100 tokens at 2 short candidates, ~400 at 6 long ones (docs/bench.md: calibration).
-    fleet_output_len: str = "prompt:-300:0.5:0.5"
+    # drive it.
+    fleet_output_len: str = "prompt:-580:0.895:0.49"
     fixed_sweep: tuple[int, ...] = (256, 384, 512)
     # The seed's 4 threads would take ~1 h of simulated time on 2,000 tasks: it runs a faster clock.
     seed_time_scale: float = 0.02

@@ -398,6 +398,16 @@ def _notes(table: Table, mean: dict[str, Measure], ctx: Context) -> None:
         f"target structured output costs <= {SCHEMA_COST_TARGET:.0%} tokens/s: "
         f"{verdict(schema_cost <= SCHEMA_COST_TARGET)} ({schema_cost:+.1%}, (b) vs (e))"
     )
+    # Free text is not the same work: unconstrained, SmolLM2 writes on to max_tokens, so (e) decodes
+    # longer sequences with less prefill per token. (d) replays (b)'s prompts at (a)'s lengths with no
+    # schema: (b) against (d) is the schema's cost on equal work (plus whatever the job's client costs).
+    equal_work_cost = 1 - b.rate / d.rate
+    table.notes.append(
+        f"(e) is not equal work: {e.tokens / max(e.requests, 1):.0f} generated tokens per request against "
+        f"(b)'s {b.tokens / max(b.requests, 1):.0f}. On equal work, (b) with its schema against (d) without: "
+        f"{equal_work_cost:+.1%} tokens/s, {verdict(equal_work_cost <= SCHEMA_COST_TARGET)} "
+        f"against the same {SCHEMA_COST_TARGET:.0%}"
+    )
     runs = {v: ", ".join(f"{m.makespan_s:.1f}" for m in ms) for v, ms in ctx.results.items()}
     table.notes.append(
         "each row is the mean of its runs in ABBA order (a b c d e, then e d c b a); makespans per run: "

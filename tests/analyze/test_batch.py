@@ -134,6 +134,7 @@ def test_bad_failed_and_missing_replies_become_failures_and_the_rest_is_kept(
     assert "custom_id 't0' again (first on line 2)" in result.output
     assert sorted(r["task_id"] for r in read_jsonl(out / "results.jsonl")) == ["t0", "t3"]
     failures = {f["task_id"]: f for f in read_jsonl(out / "failures.jsonl")}
+    assert all(f["started_at"] <= f["finished_at"] for f in failures.values())
     assert failures["t1"]["kind"] == "error" and "status 500: engine died" in failures["t1"]["reason"]
     assert failures["t2"]["kind"] == "invalid_verdict"
     assert "custom_id 't2' (results.jsonl:6)" in failures["t2"]["reason"]

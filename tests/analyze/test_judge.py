@@ -8,6 +8,7 @@ and the token budget derived from the server's context.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -86,10 +87,13 @@ def assert_ranks_follow_overall(record: dict[str, Any]) -> None:
 async def test_invalid_verdict_retried_with_repair_turns_then_recorded(fake_judge: FakeJudgeServer) -> None:
     fake_judge.behaviour = lambda _b, _n: web.json_response(completion("not json"))
     judge, _ = judge_for(fake_judge)
+    before = time.time()
     result = await judge.judge(task())
     assert not result.ok
     assert result.record["kind"] == "invalid_verdict"
     assert "holds no JSON object" in result.record["reason"]
+    # timed like a verdict: a run's span (a benchmark's makespan) counts its failed tasks too
+    assert before <= result.record["started_at"] <= result.record["finished_at"] <= time.time()
     assert result.record["line"] == 5 and result.record["attempts"] == 3
     assert len(fake_judge.requests) == 3
     assert_never_resent_after_a_reply(fake_judge)

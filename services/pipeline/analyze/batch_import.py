@@ -192,9 +192,10 @@ class Importer:
             for item in task_requests(task, self.settings, self.target):
                 passes.append(self._pass(handle, item, stamps))
         except BudgetError as exc:
-            return False, self._failure(task, JudgeFailure("context_length", str(exc), 0), passes)
+            failure = JudgeFailure("context_length", str(exc), 0)
+            return False, self._failure(task, failure, passes, min(stamps, default=time.time()))
         except JudgeFailure as failure:
-            return False, self._failure(task, failure, passes)
+            return False, self._failure(task, failure, passes, min(stamps, default=time.time()))
         started, finished = (min(stamps), max(stamps)) if stamps else (time.time(), time.time())
         record = result_record(self.run_id, task, passes, self.target.model, self.digest, started, finished)
         return True, record
@@ -236,8 +237,10 @@ class Importer:
         record["ranking_repair"] = ranking_repair_entry(request.prompt, verdict)
         return Pass(request.prompt, verdict, record)
 
-    def _failure(self, task: Task, failure: JudgeFailure, passes: list[Pass]) -> dict[str, Any]:
-        return failure_record(self.run_id, task, failure, passes, self.digest)
+    def _failure(
+        self, task: Task, failure: JudgeFailure, passes: list[Pass], started_at: float
+    ) -> dict[str, Any]:
+        return failure_record(self.run_id, task, failure, passes, self.digest, started_at)
 
     def run_record(self, stats: RunStats, input_path: Path, started_at: float) -> dict[str, Any]:
         """The runs.jsonl line; the batch's own span (its replies' creation times) stands for its duration."""

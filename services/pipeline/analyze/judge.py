@@ -273,19 +273,21 @@ class TaskJudge:
             for order in pass_orders(task, self.settings):
                 passes.append(await self._pass(task, order))
         except JudgeFailure as failure:
-            return TaskResult(False, self._failure(task, failure, passes), failure.refused)
+            return TaskResult(False, self._failure(task, failure, passes, started_at), failure.refused)
         except FleetNotReadyError:
             raise  # not this task's fault: the run stops (analyze.runner)
         except Exception as exc:  # a bug, a prompt that cannot be built, an odd reply: not the run's end
             failure = JudgeFailure("error", f"{type(exc).__name__}: {exc}", 0)
-            return TaskResult(False, self._failure(task, failure, passes))
+            return TaskResult(False, self._failure(task, failure, passes, started_at))
         record = result_record(
             self.run_id, task, passes, self.target.model, self.fingerprint, started_at, time.time()
         )
         return TaskResult(True, record)
 
-    def _failure(self, task: Task, failure: JudgeFailure, passes: list[Pass]) -> dict[str, Any]:
-        return failure_record(self.run_id, task, failure, passes, self.fingerprint)
+    def _failure(
+        self, task: Task, failure: JudgeFailure, passes: list[Pass], started_at: float
+    ) -> dict[str, Any]:
+        return failure_record(self.run_id, task, failure, passes, self.fingerprint, started_at)
 
 
 def pass_orders(task: Task, settings: Settings) -> tuple[str, ...]:
@@ -317,9 +319,17 @@ def result_record(
 
 
 def failure_record(
-    run_id: str, task: Task, failure: JudgeFailure, passes: list[Pass], fingerprint: str | None
+    run_id: str,
+    task: Task,
+    failure: JudgeFailure,
+    passes: list[Pass],
+    fingerprint: str | None,
+    started_at: float,
 ) -> dict[str, Any]:
-    """One `failures.jsonl` line: the passes that succeeded and the failed request's log."""
+    """One `failures.jsonl` line: the passes that succeeded and the failed request's log.
+
+    It is timed like a verdict line, so a run's span (and a benchmark's makespan) counts failed tasks too.
+    """
     requests = [one.log for one in passes]
     if failure.log is not None:
         requests.append(failure.log)
@@ -332,5 +342,6 @@ def failure_record(
         "attempts": failure.attempts + sum(one.log["attempts"] for one in passes),
         "fingerprint": fingerprint,
         "requests": requests,
+        "started_at": started_at,
         "finished_at": time.time(),
     }
