@@ -6,7 +6,10 @@ The same exported requests (`analyze export-batch`: prompts, schema, sampling, m
 (e) the job with free text instead of a schema. Two rounds in ABBA order (a b c d e, then e d c b a), so
 drift of the shared machine hits every variant alike; each figure is the mean of its two runs.
 Generated tokens are the server's own count (`vllm:generation_tokens_total`), so a verdict the job asks
-again counts as work, not as throughput.
+again counts as work, not as throughput. The server's prefix cache is emptied before each variant: the
+variants send the same prompts, and a variant that found the one before it cached skipped its prefill
+((c) after (b) took 8 s less per request); each now shares prefixes only within its own batch, as
+run-batch's fresh engine does.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from vllm_cpu_serve.launcher import ServeOptions, vllm_argv
 
 from bench.harness import procs
@@ -35,6 +39,9 @@ SAMPLE_TASKS = REPO_ROOT / "data" / "tasks.jsonl"
 SERVED_NAME = "smollm2"
 GENERATED = "vllm:generation_tokens_total"
 FINISHED = "vllm:request_success_total"
+# vLLM serves POST /reset_prefix_cache only in its dev mode
+SERVE_ENV = {"VLLM_SERVER_DEV_MODE": "1"}
+RESET_TRIES = 20  # the reset fails while blocks are still held (a request just finishing): try again
 BENCH_SERVE_TARGET = 0.95  # the job's tokens/s over vllm bench serve's, at equal concurrency
 RUN_BATCH_TARGET = 1.05  # the job's makespan over vllm run-batch's
 SCHEMA_COST_TARGET = 0.10  # tokens/s lost to structured output
@@ -260,6 +267,17 @@ def bench_serve(ctx: Context, tag: str, port: int) -> Measure:
     return Measure(saved["duration"], saved["total_output_tokens"], saved["completed"])
 
 
+def reset_prefix_cache(server: str) -> None:
+    """Empty the idle server's prefix cache, so a variant never reuses the previous one's prefill."""
+    for _ in range(RESET_TRIES):
+        answer = httpx.post(f"{server}/reset_prefix_cache", timeout=30)
+        answer.raise_for_status()
+        if answer.json().get("success"):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{server}/reset_prefix_cache kept answering success=false")
+
+
 def _one_round(ctx: Context, order: tuple[str, ...], tag: str) -> None:
     if order[0] == "a":
         ctx.results.setdefault("a", []).append(run_batch(ctx, tag))
@@ -271,6 +289,7 @@ def _one_round(ctx: Context, order: tuple[str, ...], tag: str) -> None:
             ctx.out / f"serve-{tag}.log",
             f"{direct}/health",
             VLLM_CPU_HEALTH_TIMEOUT_S,
+            SERVE_ENV,
         ),
         local_nginx([f"127.0.0.1:{port}"], "round_robin", ctx.out / f"nginx-{tag}") as nginx,
     ):
@@ -284,6 +303,7 @@ def _one_round(ctx: Context, order: tuple[str, ...], tag: str) -> None:
         job(ctx, f"warmup-{tag}", f"{direct}/v1", metrics, {"ANALYZE_LIMIT": "2"})  # first-request costs
         for variant in order:
             if variant != "a":
+                reset_prefix_cache(direct)
                 ctx.results.setdefault(variant, []).append(runs[variant]())
     if order[-1] == "a":
         ctx.results["a"].append(run_batch(ctx, tag))
