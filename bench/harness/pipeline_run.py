@@ -145,7 +145,9 @@ def run_pipeline(
     timed = records + [f for f in failures if "started_at" in f]
     start = min((r["started_at"] for r in timed), default=0.0)
     end = max((r["finished_at"] for r in records + failures), default=start)
-    requests = [req for r in sorted(records, key=lambda r: r["line"]) for req in r.get("requests", [])]
+    # in the order the job sent them (its --order), which the in-order bound replays
+    by_start = sorted(records, key=lambda r: (r["started_at"], r["line"]))
+    requests = [req for r in by_start for req in r.get("requests", [])]
     tokens = [(req.get("prompt_tokens") or 0, req.get("completion_tokens") or 0) for req in requests]
     return PipelineRun(
         wall_s=wall,

@@ -53,16 +53,3 @@ def write_tasks(
             out.write(json.dumps(task) + "\n")
     stamp.write_text(params)
     return path
-
-
-def expected_size(line: str) -> int:
-    """What a cheap first pass knows of a task's verdict length: the size of what it shows the judge."""
-    task = json.loads(line)
-    return len(task["problem"]) + sum(len(c["code"]) + 40 for c in task["candidates"])
-
-
-def longest_first(src: Path, dst: Path) -> Path:
-    """The input reordered longest-expected first, as a dispatcher with a first pass would send it."""
-    lines = src.read_text(encoding="utf-8").splitlines()
-    dst.write_text("\n".join(sorted(lines, key=expected_size, reverse=True)) + "\n", encoding="utf-8")
-    return dst

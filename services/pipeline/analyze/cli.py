@@ -60,6 +60,15 @@ def run(
         str | None, typer.Option(help="requests in flight: a number or 'auto' (default: fleet slots x 2)")
     ] = None,
     limit: Annotated[int | None, typer.Option(help="only the first N valid tasks of the input")] = None,
+    order: Annotated[
+        str | None,
+        typer.Option(
+            "--order",
+            metavar="longest-first|input",
+            help="which tasks go first: the largest (default: the batch does not end on a few long "
+            "verdicts) or the input's order; verdicts are the same",
+        ),
+    ] = None,
     swap: Annotated[
         bool | None,
         typer.Option("--swap/--no-swap", help="judge again with every candidate moved (rotated order)"),
@@ -108,6 +117,7 @@ def run(
         model=model,
         concurrency=_concurrency(concurrency),
         limit=limit,
+        dispatch_order=order,
         swap=swap,
         seed=seed,
         temperature=temperature,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from analyze.concurrency import Limiter
+from analyze.dispatch_order import ORDER_LONGEST_FIRST, DispatchPlan
 from analyze.fail_fast import RefusalStreak
 from analyze.fingerprint import (
     ConfigurationMismatch,
@@ -36,7 +37,7 @@ from analyze.readiness import FleetNotReadyError, Readiness
 from analyze.request import JudgeTarget
 from analyze.settings import Settings
 from analyze.task_slots import TaskSlots
-from analyze.tasks import Reject, Task, iter_tasks, iter_valid_tasks
+from analyze.tasks import Reject, Task, TaskError, iter_tasks_at, iter_valid_tasks
 
 
 @dataclass
@@ -58,9 +59,17 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
 
 
-def scan_input(path: Path, journal: Journal, done: set[str], limit: int | None, stats: RunStats) -> None:
-    """Pass 1: count what there is to do and rewrite rejects.jsonl (step 1/6)."""
-    for item in iter_tasks(path):
+def scan_input(
+    path: Path,
+    journal: Journal,
+    done: set[str],
+    limit: int | None,
+    stats: RunStats,
+    plan: DispatchPlan | None = None,
+) -> None:
+    """Pass 1: count what there is to do, rewrite rejects.jsonl (step 1/6), and note in `plan` each
+    task still to judge."""
+    for offset, item in iter_tasks_at(path):
         if isinstance(item, Reject):
             stats.rejected += 1
             journal.rejects.append({"line": item.line, "task_id": item.task_id, "reason": item.reason})
@@ -70,6 +79,8 @@ def scan_input(path: Path, journal: Journal, done: set[str], limit: int | None, 
         stats.tasks_valid += 1
         if item.task_id in done:
             stats.tasks_skipped += 1
+        elif plan is not None:
+            plan.add(item, offset)
     stats.to_judge = stats.tasks_valid - stats.tasks_skipped
 
 
@@ -141,10 +152,17 @@ class Run:
                 task.cancel()
 
     # --- pipeline stages ---
-    async def _produce(self, done: set[str]) -> None:
-        for item in iter_valid_tasks(self.input_path, self.limit):
-            if item.task_id not in done:
-                await self.queue.put(item)
+    async def _produce(self, done: set[str], plan: DispatchPlan | None) -> None:
+        try:
+            if plan is not None:
+                for item in plan.tasks(self.input_path):
+                    await self.queue.put(item)
+            else:
+                for item in iter_valid_tasks(self.input_path, self.limit):
+                    if item.task_id not in done:
+                        await self.queue.put(item)
+        except (TaskError, OSError) as exc:  # the input changed or went away after step 1
+            self.stop(f"cannot read {self.input_path} again: {exc}")
         await self.queue.put(None)
 
     async def _dispatch(self, journal: Journal) -> None:
@@ -212,8 +230,9 @@ class Run:
                 done = index.task_ids
                 self.console.line()
                 self.console.say("read")
+                plan = DispatchPlan() if self.settings.dispatch_order == ORDER_LONGEST_FIRST else None
                 try:
-                    scan_input(self.input_path, journal, done, self.limit, self.stats)
+                    scan_input(self.input_path, journal, done, self.limit, self.stats, plan)
                 except JournalWriteError as exc:
                     self.stop(exc.strerror)
                     return self.stats
@@ -224,7 +243,7 @@ class Run:
                 self.console.line()
                 self.console.say("judge")
                 self.console.start_bar(s.to_judge)
-                self._producer = asyncio.create_task(self._produce(done))
+                self._producer = asyncio.create_task(self._produce(done, plan))
                 self._dispatcher = asyncio.create_task(self._dispatch(journal))
                 ticker = asyncio.create_task(self._tick())
                 with contextlib.suppress(asyncio.CancelledError):

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from analyze.constants import (
     CANDIDATE_CODE_KEYS,
@@ -219,23 +219,39 @@ def _parse_line(raw: bytes, line: int) -> Task | None:
 
 def iter_tasks(path: Path) -> Iterator[Task | Reject]:
     """Stream tasks and rejects from a JSONL file in input order; raises OSError if it cannot be read."""
+    for _, item in iter_tasks_at(path):
+        yield item
+
+
+def iter_tasks_at(path: Path) -> Iterator[tuple[int, Task | Reject]]:
+    """As `iter_tasks`, each with the byte offset its line starts at (for `read_task_at`)."""
     seen_ids: set[str] = set()
+    offset = 0
     with open(path, "rb") as handle:
         for line, raw in enumerate(handle, start=1):
+            start, offset = offset, offset + len(raw)
             try:
                 task = _parse_line(raw, line)
             except TaskError as exc:
-                yield Reject(line=line, task_id=None, reason=f"line {line}: {exc}")
+                yield start, Reject(line=line, task_id=None, reason=f"line {line}: {exc}")
                 continue
             if task is None:
                 continue
             if task.task_id in seen_ids:
-                yield Reject(
-                    line=line, task_id=task.task_id, reason=f"line {line}: repeats task_id {task.task_id!r}"
-                )
+                reason = f"line {line}: repeats task_id {task.task_id!r}"
+                yield start, Reject(line=line, task_id=task.task_id, reason=reason)
                 continue
             seen_ids.add(task.task_id)
-            yield task
+            yield start, task
+
+
+def read_task_at(handle: BinaryIO, offset: int, line: int) -> Task:
+    """The task on `line`, which starts at byte `offset` of the open input (a line a first pass accepted)."""
+    handle.seek(offset)
+    task = _parse_line(handle.readline(), line)
+    if task is None:
+        raise TaskError(f"line {line} is blank now: the input changed during the run")
+    return task
 
 
 def iter_valid_tasks(path: Path, limit: int | None = None) -> Iterator[Task]:
