@@ -64,6 +64,7 @@ def test_round_trip_on_the_simulator_gives_the_same_report(tmp_path: Path) -> No
     with run_simulator(time_scale=0, output_len="uniform:20:200", seed=3) as url:
         base = url + "/v1"
         live = tmp_path / "live"
+        # judged largest first (the default order); the Batch file and its import are in input order
         run = _invoke("run", str(tasks), "-o", str(live), "--base-url", base, "--model", MODEL, "--swap")
         assert run.exit_code == 0, run.output
         requests = tmp_path / "requests.jsonl"
@@ -78,7 +79,9 @@ def test_round_trip_on_the_simulator_gives_the_same_report(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert "12 verdict(s), 0 failed" in result.output
     assert len(read_jsonl(imported / "results.jsonl")) == 12
-    for name in REPORT_TABLES:
+    judged = [r["task_id"] for r in read_jsonl(live / "results.jsonl")]
+    assert judged != [r["task_id"] for r in read_jsonl(imported / "results.jsonl")]  # another order...
+    for name in REPORT_TABLES:  # ...and the same report
         assert (imported / name).read_text() == (live / name).read_text(), name
     assert _summary(imported) == _summary(live)
     assert (imported / "report.html").is_file()

@@ -26,13 +26,15 @@ def quiet() -> Console:
     return Console("en", stream=io.StringIO())
 
 
-def write_tasks(path: Path, extra_lines: dict[int, str] | None = None) -> Path:
-    """SIZES' tasks, one per line, with `extra_lines` (index -> raw text) put before the task there."""
+def write_tasks(path: Path, extra_lines: dict[int, str] | None = None, pad: int = 0) -> Path:
+    """SIZES' tasks, one per line, with `extra_lines` (index -> raw text) put before the task there;
+    `pad` characters of metadata per line (not counted in its size)."""
     lines = []
     for i, n in enumerate(SIZES):
         if extra_lines and i in extra_lines:
             lines.append(extra_lines[i])
-        lines.append(json.dumps(make_task(f"t{i}", n=n)))
+        extra = {"notes": "x" * pad} if pad else {}
+        lines.append(json.dumps(make_task(f"t{i}", n=n, **extra)))
     path.write_text("\r\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -105,7 +107,8 @@ def test_a_resumed_run_sends_only_the_rest_largest_first(tmp_path: Path, fake_ju
 def test_an_input_cut_after_the_first_pass_stops_the_run_and_keeps_the_verdicts(
     tmp_path: Path, fake_judge: FakeJudgeServer
 ) -> None:
-    path = write_tasks(tmp_path / "tasks.jsonl")
+    # lines longer than the reader's buffer, so what is read back comes from the file, not a buffer
+    path = write_tasks(tmp_path / "tasks.jsonl", pad=2 * io.DEFAULT_BUFFER_SIZE)
 
     def cut_the_input(_body: dict[str, Any], _n: int) -> None:
         path.write_text("", encoding="utf-8")  # the tasks not yet read back are gone

@@ -77,6 +77,14 @@ class Journal:
     attempts: AttemptCounts = field(default_factory=AttemptCounts)
     # Run fingerprints of the verdict lines (None: a line from before fingerprints; analyze.fingerprint).
     fingerprints: set[str | None] = field(default_factory=set)
+    task_lines: dict[str, int] = field(default_factory=dict)  # task_id -> its line in the input
+
+    def sort_by_input_line(self) -> None:
+        """Tasks in input order, whatever order they were judged in (--order, concurrency): the
+        tables and the bootstrap then depend on the verdicts alone."""
+        line = self.task_lines
+        for rows in (self.verdicts, self.candidates, self.issues):
+            rows.sort(key=lambda row: line.get(row.task_id, 0))  # stable: a task's rows keep their order
 
 
 class _Line:
@@ -136,6 +144,7 @@ def read_journal(output_dir: Path) -> Journal:
     journal = Journal()
     for line in iter_lines(output_dir / c.RESULTS_FILE, journal.warnings):
         _add_result(journal, line)
+    journal.sort_by_input_line()
     for line in iter_lines(output_dir / c.FAILURES_FILE, journal.warnings):
         _add_failure(journal, line)
     for line in iter_lines(output_dir / c.REJECTS_FILE, journal.warnings):
@@ -178,6 +187,7 @@ def _add_result(journal: Journal, line: _Line) -> None:
     journal.attempts.repaired += verdict.repaired
     journal.verdicts.append(verdict)
     journal.result_task_ids.add(task_id)
+    journal.task_lines[task_id] = line.opt(obj, "line", int, 0)
     journal.fingerprints.add(line.opt(obj, "fingerprint", str))
     journal.candidates.extend(candidates)
     journal.issues.extend(issues)
