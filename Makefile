@@ -109,7 +109,7 @@ demo: prereqs-demo ## offline: build images, fleet on the simulator (STACK=cpu: 
 
 .PHONY: stack-check up down ps logs status analyze demo
 
-bench: setup ## run every benchmark (~10 min; vLLM on CPU only if .venv-vllm exists), print the tables, rewrite bench/RESULTS.md
+bench: setup ## run every benchmark (~50 min on 2 cores; vLLM on CPU only if .venv-vllm exists), print the tables, rewrite bench/RESULTS.md
 	$(VPY) -m bench $(BENCH_ARGS)
 
 .PHONY: bench

@@ -67,7 +67,9 @@ class Settings(BaseSettings):
         4, ge=1, validation_alias=_env("ANALYZE_FLEET_SIZE", "ANALYZE_FLEET_SIZE_BEHIND_SINGLE_URL")
     )
     # Requests queued at each instance besides the running ones, so a slot that frees never waits for
-    # the client's next request; bench 1b: 2 x the slots was the best fixed limit on heavy-tailed lengths.
+    # the client's next request. Bench 1b: 2 x the slots was the best fixed limit on the lognormal lengths
+    # of 2026-11-25, but 1.103 x the best (1 x) on the SmolLM2-fitted ones of 2026-12-02, in input order;
+    # not re-tuned for the longest-first default yet (docs/bench.md, Known gaps).
     concurrency_headroom: float = Field(2.0, ge=1.0)
     # `auto` starts here whatever the fleet: the metrics (or outcomes) move it to the fleet's capacity.
     auto_initial_concurrency: int = 32
