@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from analyze.progress import Console
 from analyze.settings import Settings
 
 BLOCK = re.compile(r"<<<BEGIN CANDIDATE (\w+) (#\w+)>>>\n(.*?)\n<<<END CANDIDATE \1 \2>>>", re.DOTALL)
@@ -240,3 +242,8 @@ def largest_verdict(labels: list[str], schema: dict[str, Any]) -> dict[str, Any]
         "scores": {label: dict(card) for label in labels},
         "ranking": list(labels),
     }
+
+
+def quiet() -> Console:
+    """An English console that writes nowhere visible (the tests read the journal, not the output)."""
+    return Console("en", stream=io.StringIO())

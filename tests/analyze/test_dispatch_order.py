@@ -11,19 +11,14 @@ from typing import Any
 import pytest
 from analyze.dispatch_order import DispatchPlan, expected_size
 from analyze.pipeline import execute_pipeline
-from analyze.progress import Console
 from analyze.tasks import Task, iter_tasks_at
 
-from .judge_fakes import FakeJudgeServer, fast_settings, make_task, read_jsonl
+from .judge_fakes import FakeJudgeServer, fast_settings, make_task, quiet, read_jsonl
 
 # candidates per task, in input order: t1 and t3 tie (same N, same code lengths), as do t0 and t4
 SIZES = (2, 5, 3, 5, 2)
 LONGEST_FIRST = ["t1", "t3", "t2", "t0", "t4"]
 INPUT_ORDER = ["t0", "t1", "t2", "t3", "t4"]
-
-
-def quiet() -> Console:
-    return Console("en", stream=io.StringIO())
 
 
 def write_tasks(path: Path, extra_lines: dict[int, str] | None = None, pad: int = 0) -> Path:

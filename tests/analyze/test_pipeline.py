@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from analyze import run_pipeline
 from analyze.pipeline import execute_pipeline
-from analyze.progress import Console
 
-from .judge_fakes import FakeJudgeServer, fast_settings, make_task, read_jsonl, write_jsonl
-
-
-def quiet() -> Console:
-    return Console("en", stream=io.StringIO())
+from .judge_fakes import FakeJudgeServer, fast_settings, make_task, quiet, read_jsonl, write_jsonl
 
 
 def test_every_task_judged_once_and_journal_shape(tmp_path: Path, fake_judge: FakeJudgeServer) -> None:
