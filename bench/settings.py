@@ -80,7 +80,8 @@ class BenchSizes:
     # Scenario 6 (SmolLM2 vs vLLM's tools): few sample tasks and short verdicts, 2 cores run 9 passes.
     vllm_tools_tasks: int = 6
     vllm_tools_candidates: int = 3
-    # the server's context: the job's max_tokens is budgeted in it (analyze.request), so it bounds runaways
+    # the server's context: the job's max_tokens is budgeted in it (analyze.judging.request), so it
+    # bounds runaways
     vllm_tools_max_model_len: int = 3072
     vllm_tools_second_round_budget_s: float = 1800.0  # past this the ABBA second round is skipped
     vllm_tools_max_num_seqs: int = 8
@@ -108,7 +109,7 @@ QUICK = replace(
 
 CANDIDATES_PER_TASK = 3  # a 1vN judge task: N candidate solutions in one prompt
 # The dispatch model's cap on drawn lengths (bench/harness/dispatch_model.py). Not the job's max_tokens: that
-# is computed per task (analyze.budget: the largest verdict the schema admits, within the context left
+# is computed per task (analyze.judging.budget: the largest verdict the schema admits, within the context left
 # after the prompt, ~7,000 of the simulator's 8,192 tokens), which these draws rarely reach.
 MODELLED_LENGTH_CAP = 2048
 

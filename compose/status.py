@@ -5,7 +5,7 @@
 
 Instances are not published to the host, so /metrics is read from inside the nginx container (curl).
 `make status` runs it with .venv's python: the metrics page is read by the project's one Prometheus
-parser (analyze.prometheus).
+parser (analyze.fleet.prometheus).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from analyze.prometheus import MetricsPageError, first_of, metric_totals
+from analyze.fleet.prometheus import MetricsPageError, first_of, metric_totals
 
 INSTANCE_PREFIX = "vllm-"
 INSTANCE_PORT = 8000

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from analyze.prometheus import metric_totals
+from analyze.fleet.prometheus import metric_totals
 
 
 def scrape(metrics_url: str) -> dict[str, float]:

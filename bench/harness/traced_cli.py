@@ -1,7 +1,8 @@
 """`python -m bench.harness.traced_cli TRACE_FILE run ...`: `analyze` with the adaptive limit's log in a file.
 
 The limiter logs each metrics tick (DEBUG) and each change of its limit (INFO) under
-`analyze.adaptive_limit`; the CLI sets no handler, so the benchmark adds one here instead of a pipeline flag.
+`analyze.fleet.adaptive_limit`; the CLI sets no handler, so the benchmark adds one here instead of a
+pipeline flag.
 Lines start with the seconds since the process started: `  2.21 limit 242 -> 264 (metrics), in flight 242`.
 """
 
@@ -13,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-TRACED_LOGGER = "analyze.adaptive_limit"
+TRACED_LOGGER = "analyze.fleet.adaptive_limit"
 _CHANGE = re.compile(r"^\s*(\d+(?:\.\d+)?) limit (\d+) -> (\d+)")
 
 

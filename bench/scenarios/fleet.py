@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from analyze.dispatch_order import ORDER_INPUT, ORDER_LONGEST_FIRST
+from analyze.running.dispatch_order import ORDER_INPUT, ORDER_LONGEST_FIRST
 from analyze.settings import Settings
 
 from bench.harness import traced_cli

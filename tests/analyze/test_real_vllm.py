@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from analyze.constants import SCORE_KEYS, SCORE_MAX, SCORE_MIN
-from analyze.ranking import agrees_with_scores
+from analyze.judging.ranking import agrees_with_scores
 
 from tests.vllm_cpu.smollm2 import shared_server
 from tests.vllm_cpu.vllm_cpu_server import RunningServer

@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from urllib.parse import urlsplit
 
-from analyze.check import check_fleet, format_status
+from analyze.fleet.check import check_fleet, format_status
 from vllm_sim.testing import start_simulator
 
 from .stack_helpers import local_nginx

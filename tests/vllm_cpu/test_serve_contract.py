@@ -17,10 +17,10 @@ from typing import Any
 import jsonschema
 import openai
 import pytest
-from analyze.budget import LEAST_BOUNDS
-from analyze.prompt import label_for
-from analyze.ranking import agrees_with_scores
-from analyze.verdict import parse_verdict, response_format, verdict_json_schema, verdict_max_tokens
+from analyze.judging.budget import LEAST_BOUNDS
+from analyze.judging.prompt import label_for
+from analyze.judging.ranking import agrees_with_scores
+from analyze.judging.verdict import parse_verdict, response_format, verdict_json_schema, verdict_max_tokens
 from prometheus_client.parser import text_string_to_metric_families
 from tokenizers import Tokenizer
 from vllm_cpu_serve import settings
@@ -43,7 +43,7 @@ CANDIDATE_CODES = (
     "add = lambda a, b: a + b",
 )
 # The pipeline's tightest bounds keep SmolLM2's answers short; max_tokens is their computed largest
-# verdict (analyze.budget), so a cut-off answer (finish_reason "length") would mean the bound failed.
+# verdict (analyze.judging.budget), so a cut-off answer (finish_reason "length") would mean the bound failed.
 VERDICT_BOUNDS = LEAST_BOUNDS
 
 

@@ -1,5 +1,6 @@
 """The token budget's premise on a real tokenizer: SmolLM2's (prepared by prepare-model) never spends
-more tokens on the largest verdict the schema admits than analyze.budget allows, whatever the script."""
+more tokens on the largest verdict the schema admits than analyze.judging.budget allows, whatever the
+script."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from analyze.budget import LEAST_BOUNDS, PREFERRED_BOUNDS, VerdictBounds
-from analyze.prompt import label_for
-from analyze.verdict import response_format, verdict_max_tokens
+from analyze.judging.budget import LEAST_BOUNDS, PREFERRED_BOUNDS, VerdictBounds
+from analyze.judging.prompt import label_for
+from analyze.judging.verdict import response_format, verdict_max_tokens
 from tokenizers import Tokenizer
 from vllm_cpu_serve import settings
 

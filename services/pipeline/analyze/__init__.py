@@ -1,27 +1,26 @@
 """1vN code-quality analysis: an LLM judge scores N candidate solutions per task, served by a vLLM fleet.
 
 Seed-compatible API: `run_pipeline`, `create_multi_vllm_client`, `MultiVLLMClient`, `analyze_task`.
+
+Rooms, each importing only from the ones before it (docs/DEVELOPING.md):
+  constants, settings, progress   the vocabulary, every tunable default, console output
+  fleet/                          reaching the vLLM instances: URLs, transport, balancing, readiness, limits
+  inputs/                         the task JSONL: reading, normalising, validating
+  journal/                        the output directory's JSONL records: writing and reading them
+  judging/                        one task's verdict: prompt, request, budget, validation, merge, ranking
+  running/                        the whole run: dispatch, slots, stop rules, batch export/import
+  report/                         tables, charts, word cloud, HTML from a journal
+  cli, api, pipeline              the commands, `analyze_task`, the seed's `run_pipeline`
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from analyze.api import analyze_task
-    from analyze.multi_vllm import AsyncMultiVLLMClient, MultiVLLMClient, create_multi_vllm_client
+    from analyze.fleet.multi_vllm import AsyncMultiVLLMClient, MultiVLLMClient, create_multi_vllm_client
     from analyze.pipeline import run_pipeline
-
-# Imported on first use (PEP 562) so that `python -m analyze.pipeline` does not find its own module
-# already imported by the package, and so `import analyze` stays cheap for the CLI's --help.
-_EXPORTS = {
-    "analyze_task": "analyze.api",
-    "AsyncMultiVLLMClient": "analyze.multi_vllm",
-    "MultiVLLMClient": "analyze.multi_vllm",
-    "create_multi_vllm_client": "analyze.multi_vllm",
-    "run_pipeline": "analyze.pipeline",
-}
 
 __all__ = [
     "AsyncMultiVLLMClient",
@@ -33,7 +32,18 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'analyze' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    # Imported on first use (PEP 562) so that `python -m analyze.pipeline` does not find its own module
+    # already imported by the package, and so `import analyze` stays cheap for the CLI's --help.
+    if name == "analyze_task":
+        from analyze.api import analyze_task
+
+        return analyze_task
+    if name in ("AsyncMultiVLLMClient", "MultiVLLMClient", "create_multi_vllm_client"):
+        from analyze.fleet import multi_vllm
+
+        return getattr(multi_vllm, name)
+    if name == "run_pipeline":
+        from analyze.pipeline import run_pipeline
+
+        return run_pipeline
+    raise AttributeError(f"module 'analyze' has no attribute {name!r}")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from analyze.concurrency import FixedLimiter
-from analyze.judge import TaskJudge
-from analyze.runner import new_run_id
+from analyze.fleet.concurrency import FixedLimiter
+from analyze.inputs.tasks import Task, TaskError, parse_record
+from analyze.judging.judge import TaskJudge
+from analyze.running.runner import new_run_id
 from analyze.settings import Settings
-from analyze.tasks import Task, TaskError, parse_record
 
 
 def analyze_task(

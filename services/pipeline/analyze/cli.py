@@ -106,9 +106,9 @@ def run(
     report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
 ) -> None:
     """Judge every task; rerun on the same OUTPUT_DIR to resume (finished tasks are skipped)."""
-    from analyze.fingerprint import ConfigurationMismatch
+    from analyze.fleet.readiness import FleetNotReadyError, NotServedError
+    from analyze.judging.fingerprint import ConfigurationMismatch
     from analyze.pipeline import NoModelError, execute_pipeline
-    from analyze.readiness import FleetNotReadyError, NotServedError
 
     settings = _settings(
         input_jsonl=input_jsonl,
@@ -163,7 +163,7 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help='print {"valid": n, "rejected": [...]}')] = False,
 ) -> None:
     """Check the input without calling any model. Exit 0: all valid, 1: some lines rejected, 2: unreadable."""
-    from analyze.validate import validate_file
+    from analyze.inputs.validate import validate_file
 
     try:
         report = validate_file(input_jsonl)
@@ -187,14 +187,9 @@ def report_command(
     ] = None,
 ) -> None:
     """Rebuild tables, charts, word cloud and HTML from the journal in OUTPUT_DIR."""
-    from analyze.pipeline import load_build_report, report_options
+    from analyze.pipeline import report_options
     from analyze.progress import Console
-
-    build_report = load_build_report()
-    if build_report is None:
-        typer.echo("error: analyze.report is not installed in this version", err=True)
-        raise typer.Exit(1)
-    from analyze.report import JournalError
+    from analyze.report import JournalError, build_report
 
     if not output_dir.is_dir():
         typer.echo(f"error: {output_dir} is not a directory", err=True)
@@ -217,7 +212,7 @@ def check(
 ) -> None:
     """Each backend: health, served models, running/waiting from /metrics, and behind a balancer each
     instance (name, running, waiting, KV cache use). Exit 1 if any is down."""
-    from analyze.check import check_fleet, format_status
+    from analyze.fleet.check import check_fleet, format_status
 
     settings = _settings(base_urls=base_url or None)
     statuses = [check_fleet(url, settings.api_key) for url in settings.resolved_base_urls()]
@@ -227,7 +222,7 @@ def check(
         raise typer.Exit(1)
 
 
-# --- OpenAI Batch files: the job's requests out, a Batch output back in (analyze.batch_export/_import) ---
+# --- OpenAI Batch files: the job's requests out, a Batch output back in (analyze.running.batch_*) ---
 ModelOption = Annotated[str | None, typer.Option(help="judge model, as the Batch service serves it")]
 SwapOption = Annotated[bool | None, typer.Option("--swap/--no-swap", help="a second, rotated pass")]
 SeedOption = Annotated[int | None, typer.Option(help="seed of the candidate shuffle")]
@@ -240,7 +235,7 @@ PromptsOption = Annotated[Path | None, typer.Option(help="directory with system.
 
 
 def _batch_target(settings: Settings, model: str | None) -> Any:
-    from analyze.request import JudgeTarget
+    from analyze.judging.request import JudgeTarget
 
     if not model:
         typer.echo(
@@ -277,7 +272,7 @@ def export_batch_command(
     prompts_dir: PromptsOption = None,
 ) -> None:
     """Write the requests `analyze run` would send first as an OpenAI Batch file (custom_id = task id)."""
-    from analyze.batch_export import BatchIdError, export_batch
+    from analyze.running.batch_export import BatchIdError, export_batch
 
     settings = _batch_settings(model, swap, seed, limit, max_input_tokens, max_model_len, prompts_dir)
     target = _batch_target(settings, settings.model)
@@ -316,15 +311,16 @@ def import_batch_command(
     report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
 ) -> None:
     """Turn a Batch output file into OUTPUT_DIR's journal (verdicts validated as in run), then the report."""
-    from analyze.batch_import import (
+    from analyze.pipeline import report_options
+    from analyze.progress import Console
+    from analyze.report import build_report
+    from analyze.running.batch_import import (
         BatchFileError,
         check_requests,
         first_model,
         import_batch,
         index_batch_file,
     )
-    from analyze.pipeline import load_build_report, report_options
-    from analyze.progress import Console
 
     settings = _batch_settings(model, swap, seed, limit, max_input_tokens, max_model_len, prompts_dir)
     if not input_jsonl.is_file():
@@ -343,8 +339,7 @@ def import_batch_command(
         typer.echo(f"  warning: {warning}", err=True)
     s = outcome.stats
     typer.echo(f"{s.succeeded} verdict(s), {s.failed} failed, {s.rejected} rejected line(s) -> {output_dir}")
-    build_report = load_build_report() if report else None
-    if build_report is not None:
+    if report:
         for name, path in build_report(
             output_dir, **report_options(settings, Console(settings.lang))
         ).items():

@@ -26,10 +26,11 @@ VERDICT_SCHEMA_VERSION: Final = 2
 OVERALL_STEP: Final = 0.5
 # Up to this many candidates the schema lists every ranking permutation (N! entries: 120 at 5), so even
 # a constrained random sampler cannot repeat a label; above it the ranking is N labels from the enum.
-# Either way the final ranking is rebuilt from the scores (analyze.ranking), so a repeat is repaired.
+# Either way the final ranking is rebuilt from the scores (analyze.judging.ranking), so a repeat is repaired.
 RANKING_PERMUTATIONS_MAX_CANDIDATES: Final = 5
-# What a verdict may hold at most, preferred and least: the token budget (analyze.budget) starts from the
-# preferred bounds and tightens them, never below the least, until the largest verdict fits max_tokens.
+# What a verdict may hold at most, preferred and least: the token budget (analyze.judging.budget) starts
+# from the preferred bounds and tightens them, never below the least, until the largest verdict fits
+# max_tokens.
 ISSUES_MAX_PER_CANDIDATE: Final = 3
 ISSUE_TEXT_MAX_CHARS: Final = 240
 RATIONALE_MAX_CHARS: Final = 600

@@ -7,24 +7,22 @@ VLLM_HOST, INPUT_JSONL, OUTPUT_DIR) plus ANALYZE_*; see docs/pipeline.md.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analyze.concurrency import Limiter, close_limiter, make_limiter
 from analyze.constants import FAILURES_FILE, REJECTS_FILE, RESULTS_FILE, RUNS_FILE
-from analyze.multi_vllm import BackendPool, pool_from_client
+from analyze.fleet.adaptive_limit import make_limiter
+from analyze.fleet.concurrency import Limiter, close_limiter
+from analyze.fleet.multi_vllm import BackendPool, pool_from_client
+from analyze.fleet.readiness import Readiness
+from analyze.judging.request import JudgeTarget
 from analyze.progress import Console
-from analyze.readiness import Readiness
-from analyze.request import JudgeTarget
-from analyze.runner import Run, RunStats
+from analyze.report import build_report
+from analyze.running.runner import Run, RunStats
+from analyze.running.task_slots import TaskSlots, limit_multiple
 from analyze.settings import Settings
-from analyze.task_slots import TaskSlots, limit_multiple
-
-REPORT_MODULE = "analyze.report"
 
 
 class NoModelError(RuntimeError):
@@ -121,17 +119,6 @@ async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> 
             await close_limiter(limiter)
 
 
-def load_build_report() -> Callable[..., dict[str, Path]] | None:
-    """The report engineer's `analyze.report.build_report`, or None while it does not exist yet."""
-    try:
-        module = importlib.import_module(REPORT_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name not in (REPORT_MODULE, "analyze.report"):
-            raise
-        return None
-    return getattr(module, "build_report", None)
-
-
 def report_options(settings: Settings, console: Console) -> dict[str, Any]:
     """Keyword arguments for build_report: step banners, the report's language (the console's), and
     the font when settings name one."""
@@ -176,8 +163,7 @@ def execute_pipeline(
     if stats.interrupted:
         console.say("interrupted", command=resume_command(settings))
         return PipelineOutcome(stats, paths)
-    build_report = load_build_report() if report else None
-    if build_report is not None:
+    if report:
         paths.update(build_report(settings.output_dir, **report_options(settings, console)))
     console.line()
     console.say("done", output_dir=settings.shown_path(settings.output_dir))

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from analyze.urls import normalize_base_url
+from analyze.fleet.urls import normalize_base_url
 
 DEFAULT_VLLM_PORTS = (8001, 8002, 8003, 8004)
 NO_API_KEY = "EMPTY"  # what vLLM expects when it runs without --api-key
@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     ready_poll_s: float = 2.0  # between two probes of a backend that is not up
     ready_probe_timeout_s: float = 5.0
 
-    # --- concurrency: "auto" plugs in analyze.adaptive_limit.AdaptiveLimiter ---
+    # --- concurrency: "auto" plugs in analyze.fleet.adaptive_limit.AdaptiveLimiter ---
     concurrency: str | None = Field(None, validation_alias=_env("ANALYZE_CONCURRENCY"))
     # Without --concurrency the limit follows the fleet: instances x their --max-num-seqs x headroom.
     # Each instance's --max-num-seqs as the fleet runs it (compose passes MAX_NUM_SEQS); unset: vLLM's.
@@ -96,19 +96,19 @@ class Settings(BaseSettings):
     retry_after_max_s: float = 120.0
     backend_cooldown_s: float = DEFAULT_BACKEND_COOLDOWN_S
 
-    # --- judging: everything here but limit/force_resume changes verdicts (see analyze.fingerprint) ---
+    # --- judging: everything here but limit/force_resume changes verdicts (judging.fingerprint) ---
     seed: int = 0  # the candidate shuffle and the requests' sampling seed
     swap: bool = False
     temperature: float = 0.0
     max_input_tokens: int = 6144  # prompt budget; longer candidates are truncated
     # A cap on max_tokens. The request's max_tokens is the size of the largest verdict the schema admits
-    # for the task's N (analyze.budget), within the server's context minus the prompt, and at most this.
+    # for the task's N (judging.budget), within the server's context minus the prompt, and at most this.
     max_output_tokens: int = 8192
     # The server's context when /v1/models does not report max_model_len (None: input + output budget).
     max_model_len: int | None = None
     structured_output: bool = True
     prompts_dir: Path | None = None
-    # Replies that are cut or invalid are asked again, each time with something changed (analyze.attempts).
+    # Replies that are cut or invalid are asked again, each time with something changed (judging.attempts).
     max_verdict_retries: int = 3
     retry_temperature: float = 0.3  # used from the second retry when sampling greedily
     retry_frequency_penalty: float = 0.5  # against a reply that repeats itself to the length limit

@@ -105,7 +105,7 @@ def test_failure_needs_a_kind(journal: JournalDir) -> None:
     ],
 )
 def test_resume_and_report_agree_on_what_results_hold(journal: JournalDir, tail: str) -> None:
-    from analyze.journal import judged_task_ids
+    from analyze.journal.store import judged_task_ids
 
     journal.result("t1", [("A", 5)])
     journal.append_raw("results.jsonl", tail)

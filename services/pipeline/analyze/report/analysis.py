@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from analyze.fingerprint import mixes_configurations
+from analyze.judging.fingerprint import mixes_configurations
 from analyze.report import aggregate, bradley_terry, judge_trust
 from analyze.report import constants as c
 from analyze.report.i18n import Texts

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from analyze.constants import ISSUE_TEXT_MAX_CHARS
-from analyze.journal import read_journal_lines
+from analyze.journal.store import read_journal_lines
 from analyze.report import constants as c
 from analyze.report.verdict_records import AttemptCounts, VerdictRecord, issue_text_bound, verdict_record
 
@@ -75,7 +75,7 @@ class Journal:
     warnings: list[str] = field(default_factory=list)
     verdicts: list[VerdictRecord] = field(default_factory=list)
     attempts: AttemptCounts = field(default_factory=AttemptCounts)
-    # Run fingerprints of the verdict lines (None: a line from before fingerprints; analyze.fingerprint).
+    # Run fingerprints of the verdict lines (None: a line from before fingerprints; judging.fingerprint).
     fingerprints: set[str | None] = field(default_factory=set)
     task_lines: dict[str, int] = field(default_factory=dict)  # task_id -> its line in the input
 
@@ -134,7 +134,7 @@ NUMBER = (int, float)
 
 
 def iter_lines(path: Path, warnings: list[str]) -> Iterator[_Line]:
-    """Each complete JSON line of `path`, read by analyze.journal's one reader; skips noted in `warnings`."""
+    """Each complete JSON line of `path`, read by the one journal reader; skips noted in `warnings`."""
     for line in read_journal_lines(path, warnings):
         yield _Line(path, line.number, line.record)
 

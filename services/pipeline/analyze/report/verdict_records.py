@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analyze.ranking import exact_kendall_tau as kendall_tau
+from analyze.judging.ranking import exact_kendall_tau as kendall_tau
 
 FINISH_LENGTH = "length"
 NO_REPLY = "no_reply"

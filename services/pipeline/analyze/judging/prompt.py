@@ -1,0 +1,187 @@
+"""Builds the judge request for one task: seeded order, neutral labels, tagged delimiters, truncation.
+
+Prompt texts are files (`analyze/judging/prompts/system.md`, `user.md`, `repair.md`); `--prompts-dir`
+points at a directory holding replacements for any of them. Each input block is fenced by markers
+carrying a tag that appears nowhere in the data, so code cannot fake an END marker and "escape" into
+instructions.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import random
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from analyze.constants import (
+    LABEL_ALPHABET,
+    ORDER_FORWARD,
+    ORDER_ROTATED,
+    OVERALL_STEP,
+    TRUNCATION_MARKER,
+)
+from analyze.inputs.tasks import Candidate, Task
+from analyze.judging.budget import PREFERRED_BOUNDS, VerdictBounds
+from analyze.judging.ranking import rotated
+
+SYSTEM_PROMPT_FILE = "system.md"
+USER_PROMPT_FILE = "user.md"
+REPAIR_PROMPT_FILE = "repair.md"  # the follow-up turn after an invalid reply (analyze.judging.request)
+PROMPT_FILES = (SYSTEM_PROMPT_FILE, USER_PROMPT_FILE, REPAIR_PROMPT_FILE)
+PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+# Conservative: ASCII code averages ~4 bytes per token and CJK ~3, so bytes/3 overestimates slightly.
+BYTES_PER_TOKEN = 3
+MIN_CANDIDATE_TOKENS = 64
+
+
+@dataclass(frozen=True)
+class ShownCandidate:
+    label: str
+    position: int
+    candidate: Candidate
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class JudgePrompt:
+    order: str
+    messages: list[dict[str, str]]
+    shown: tuple[ShownCandidate, ...]
+    tag: str
+
+    @property
+    def labels(self) -> list[str]:
+        return [s.label for s in self.shown]
+
+    def by_label(self) -> dict[str, ShownCandidate]:
+        return {s.label: s for s in self.shown}
+
+
+def label_for(position: int) -> str:
+    """A, B, ..., Z, AA, AB, ... (spreadsheet style, so any N has labels)."""
+    label = ""
+    n = position + 1
+    while n:
+        n, rem = divmod(n - 1, len(LABEL_ALPHABET))
+        label = LABEL_ALPHABET[rem] + label
+    return label
+
+
+@functools.lru_cache(maxsize=16)
+def load_prompt(name: str, prompts_dir: Path | None = None) -> str:
+    """A prompt file's text, read once per process (every request asks for it)."""
+    if prompts_dir is not None and (prompts_dir / name).is_file():
+        return (prompts_dir / name).read_text(encoding="utf-8")
+    return resources.files("analyze.judging").joinpath("prompts", name).read_text(encoding="utf-8")
+
+
+def prompts_digest(prompts_dir: Path | None = None) -> str:
+    """A digest of the prompt texts in use (the run fingerprint names it, not the texts)."""
+    digest = hashlib.sha256()
+    for name in PROMPT_FILES:
+        digest.update(name.encode() + b"\0" + load_prompt(name, prompts_dir).encode("utf-8") + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """Fill `{{name}}` placeholders in one pass, so braces inside the values are never re-read."""
+
+    def substitute(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise KeyError(f"prompt template uses unknown placeholder {{{{{key}}}}}")
+        return values[key]
+
+    return PLACEHOLDER.sub(substitute, template)
+
+
+def forward_order(task: Task, seed: int) -> list[Candidate]:
+    """The seeded shuffle: the same task and seed always give the same order, on any machine."""
+    order = list(task.candidates)
+    random.Random(f"{seed}:{task.task_id}").shuffle(order)
+    return order
+
+
+def estimate_tokens(text: str) -> int:
+    return -(-len(text.encode("utf-8")) // BYTES_PER_TOKEN)
+
+
+def truncate_to_tokens(code: str, max_tokens: int) -> tuple[str, bool]:
+    if estimate_tokens(code) <= max_tokens:
+        return code, False
+    kept = code.encode("utf-8")[: max_tokens * BYTES_PER_TOKEN].decode("utf-8", errors="ignore")
+    return kept + TRUNCATION_MARKER.format(shown=len(kept), total=len(code)), True
+
+
+def delimiter_tag(task: Task, seed: int) -> str:
+    """A short hex tag absent from every text in the task (rehashed on the rare collision)."""
+    texts = [task.problem, *(c.code for c in task.candidates)]
+    for salt in range(1000):
+        tag = "#" + hashlib.sha256(f"{seed}:{task.task_id}:{salt}".encode()).hexdigest()[:12]
+        if not any(tag in text for text in texts):
+            return tag
+    raise ValueError(f"task {task.task_id!r}: could not find a delimiter tag absent from its text")
+
+
+def limit_values(bounds: VerdictBounds) -> dict[str, str]:
+    """The verdict's limits as the user prompt states them."""
+    return {
+        "issue_limit": str(bounds.issues_per_candidate),
+        "issue_chars": str(bounds.issue_text_chars),
+        "rationale_chars": str(bounds.rationale_chars),
+        "overall_step": f"{OVERALL_STEP:g}",
+    }
+
+
+def fence(kind: str, tag: str, body: str) -> str:
+    return f"<<<BEGIN {kind} {tag}>>>\n{body}\n<<<END {kind} {tag}>>>"
+
+
+def build_prompt(
+    task: Task,
+    *,
+    seed: int,
+    order: str = ORDER_FORWARD,
+    max_input_tokens: int,
+    prompts_dir: Path | None = None,
+    bounds: VerdictBounds = PREFERRED_BOUNDS,
+) -> JudgePrompt:
+    candidates = forward_order(task, seed)
+    if order == ORDER_ROTATED:
+        candidates = rotated(candidates)
+    tag = delimiter_tag(task, seed)
+    system = load_prompt(SYSTEM_PROMPT_FILE, prompts_dir)
+    template = load_prompt(USER_PROMPT_FILE, prompts_dir)
+    labels = [label_for(i) for i in range(len(candidates))]
+    values = {
+        "language": task.language,
+        "problem": fence("PROBLEM", tag, task.problem),
+        "count": str(len(candidates)),
+        "labels": ", ".join(labels),
+        "candidates": "",
+        **limit_values(PREFERRED_BOUNDS),
+    }
+    # Measured with the preferred (widest) limits, so tighter ones never change what is truncated.
+    overhead = estimate_tokens(system) + estimate_tokens(render(template, values))
+    values.update(limit_values(bounds))
+    # Each block also costs its fences, the blank line between blocks and, when cut, the marker.
+    wrapping = estimate_tokens(fence(f"CANDIDATE {labels[-1]}", tag, "") + "\n\n")
+    marker = estimate_tokens(TRUNCATION_MARKER.format(shown=10**9, total=10**9))
+    share = (max_input_tokens - overhead) // len(candidates) - wrapping - marker
+    per_candidate = max(MIN_CANDIDATE_TOKENS, share)
+
+    shown: list[ShownCandidate] = []
+    blocks: list[str] = []
+    for position, (label, cand) in enumerate(zip(labels, candidates, strict=True)):
+        code, truncated = truncate_to_tokens(cand.code, per_candidate)
+        shown.append(ShownCandidate(label=label, position=position, candidate=cand, truncated=truncated))
+        blocks.append(fence(f"CANDIDATE {label}", tag, code))
+    values["candidates"] = "\n\n".join(blocks)
+    messages = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": render(template, values)},
+    ]
+    return JudgePrompt(order=order, messages=messages, shown=tuple(shown), tag=tag)

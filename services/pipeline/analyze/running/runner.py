@@ -1,0 +1,296 @@
+"""The async run: stream the input into a bounded queue, judge under the limiter, journal each result.
+
+Memory stays flat in the number of tasks: the input is read twice as a stream (a counting pass for the
+progress bar and rejects, then the judging pass), and only task ids of finished work are kept.
+SIGINT once stops dispatching and lets in-flight tasks finish; a second SIGINT cancels them.
+A cause no retry can fix -- the fleet never came up, every task refused alike, a journal write that
+fails -- stops the run at once (`RunStats.stopped` says why); what the journal holds is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from analyze.fleet.concurrency import Limiter
+from analyze.fleet.multi_vllm import BackendPool
+from analyze.fleet.readiness import FleetNotReadyError, Readiness
+from analyze.inputs.tasks import Reject, Task, TaskError, iter_tasks_at, iter_valid_tasks
+from analyze.journal.store import Journal, JournalWriteError, JsonlAppender, index_results
+from analyze.judging.fingerprint import (
+    ConfigurationMismatch,
+    fingerprint_digest,
+    resume_conflicts,
+    run_fingerprint,
+)
+from analyze.judging.judge import TaskJudge
+from analyze.judging.request import JudgeTarget
+from analyze.progress import Console
+from analyze.running.dispatch_order import ORDER_LONGEST_FIRST, DispatchPlan
+from analyze.running.fail_fast import RefusalStreak
+from analyze.running.task_slots import TaskSlots
+from analyze.settings import Settings
+
+
+@dataclass
+class RunStats:
+    run_id: str
+    tasks_valid: int = 0
+    tasks_skipped: int = 0
+    to_judge: int = 0
+    rejected: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    interrupted: bool = False
+    stopped: str | None = None  # why the run stopped early, for a cause no retry can fix
+    # Other run fingerprints found in results.jsonl that --force-resume let this run mix with.
+    mixed_with: list[str] = field(default_factory=list)
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+
+
+def scan_input(
+    path: Path,
+    journal: Journal,
+    done: set[str],
+    limit: int | None,
+    stats: RunStats,
+    plan: DispatchPlan | None = None,
+) -> None:
+    """Pass 1: count what there is to do, rewrite rejects.jsonl (step 1/6), and note in `plan` each
+    task still to judge."""
+    for offset, item in iter_tasks_at(path):
+        if isinstance(item, Reject):
+            stats.rejected += 1
+            journal.rejects.append({"line": item.line, "task_id": item.task_id, "reason": item.reason})
+            continue
+        if limit is not None and stats.tasks_valid >= limit:
+            continue
+        stats.tasks_valid += 1
+        if item.task_id in done:
+            stats.tasks_skipped += 1
+        elif plan is not None:
+            plan.add(item, offset)
+    stats.to_judge = stats.tasks_valid - stats.tasks_skipped
+
+
+class Run:
+    def __init__(
+        self,
+        *,
+        input_path: Path,
+        output_dir: Path,
+        pool: BackendPool,
+        limiter: Limiter,
+        settings: Settings,
+        target: JudgeTarget,
+        console: Console,
+        slots: TaskSlots,
+        limit: int | None = None,
+        queue_size: int = 256,
+        readiness: Readiness | None = None,
+        fail_fast_after: int = 0,
+    ) -> None:
+        self.input_path = input_path
+        self.output_dir = output_dir
+        self.limiter = limiter
+        self.console = console
+        self.limit = limit
+        self.queue: asyncio.Queue[Task | None] = asyncio.Queue(maxsize=queue_size)
+        # Tasks waiting out a backoff hold no permit; this bounds how many such tasks pile up.
+        self.active = slots
+        self.stats = RunStats(run_id=new_run_id())
+        self.settings = settings
+        self.fingerprint = run_fingerprint(settings, target)
+        self.digest = fingerprint_digest(self.fingerprint)
+        self.judge = TaskJudge(
+            pool, limiter, settings, target, self.stats.run_id, fingerprint=self.digest, readiness=readiness
+        )
+        self.refusals = RefusalStreak(fail_fast_after)
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self.stopping = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._producer: asyncio.Task[None] | None = None
+
+    # --- signals ---
+    def on_sigint(self) -> None:
+        if not self.stopping.is_set():
+            self.stopping.set()
+            self.stats.interrupted = True
+            self.console.line(
+                "\n⏸  Ctrl-C: no new tasks; waiting for requests in flight (Ctrl-C again to cancel them)"
+            )
+            for task in (self._dispatcher, self._producer):
+                if task is not None:
+                    task.cancel()
+        else:
+            self.console.line("\n⏹  second Ctrl-C: cancelling requests in flight")
+            for task in list(self.in_flight):
+                task.cancel()
+
+    def stop(self, reason: str) -> None:
+        """Stop for a cause no retry can fix: no new tasks, requests in flight cancelled (they are not
+        journaled, so a rerun judges them again)."""
+        if self.stats.stopped is not None:
+            return
+        self.stats.stopped = reason
+        self.stopping.set()
+        self.console.say("stopping", reason=reason)
+        current = asyncio.current_task()
+        for task in (self._dispatcher, self._producer, *self.in_flight):
+            if task is not None and task is not current:
+                task.cancel()
+
+    # --- pipeline stages ---
+    async def _produce(self, done: set[str], plan: DispatchPlan | None) -> None:
+        try:
+            if plan is not None:
+                for item in plan.tasks(self.input_path):
+                    await self.queue.put(item)
+            else:
+                for item in iter_valid_tasks(self.input_path, self.limit):
+                    if item.task_id not in done:
+                        await self.queue.put(item)
+        except (TaskError, OSError) as exc:  # the input changed or went away after step 1
+            self.stop(f"cannot read {self.input_path} again: {exc}")
+        await self.queue.put(None)
+
+    async def _dispatch(self, journal: Journal) -> None:
+        while True:
+            task = await self.queue.get()
+            if task is None:
+                return
+            await self.active.acquire()
+            if self.stopping.is_set():  # stopped while waiting for a slot: start nothing more
+                self.active.release()
+                return
+            job = asyncio.create_task(self._judge_one(task, journal))
+            # The slot goes back when the job is done, however it ends: a done callback runs even for
+            # a job cancelled before it started, where no `finally` inside it would.
+            job.add_done_callback(self._job_done)
+            self.in_flight.add(job)
+
+    def _job_done(self, job: asyncio.Task[None]) -> None:
+        self.in_flight.discard(job)
+        self.active.release()
+        if not job.cancelled() and job.exception() is not None:  # a bug: never drop a task silently
+            self.stop(f"internal error while finishing a task: {job.exception()!r}")
+
+    async def _judge_one(self, task: Task, journal: Journal) -> None:
+        try:
+            result = await self.judge.judge(task)
+        except FleetNotReadyError as exc:
+            self.stop(str(exc))
+            return
+        if not self._write(journal.results if result.ok else journal.failures, result.record):
+            return
+        if result.ok:
+            self.stats.succeeded += 1
+        else:
+            self.stats.failed += 1
+        self.console.task_done(result.ok)
+        refused_alike = self.refusals.record(result.ok, result.refused)
+        if refused_alike is not None:
+            self.stop(refused_alike)
+
+    def _write(self, appender: JsonlAppender, record: dict[str, Any]) -> bool:
+        """Append one journal line; a failed write (disk full, read-only volume) stops the run, since
+        no later verdict could be kept either."""
+        try:
+            appender.append(record)
+        except JournalWriteError as exc:
+            self.stop(exc.strerror)
+            return False
+        return True
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(max(self.console.interval_s / 4, 0.05))
+            self.console.tick()
+
+    async def execute(self) -> RunStats:
+        started_at = time.time()
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGINT, self.on_sigint)
+        try:
+            with Journal(self.output_dir) as journal:
+                index = index_results(self.output_dir)
+                self._guard_resume(index.fingerprints)
+                done = index.task_ids
+                self.console.line()
+                self.console.say("read")
+                plan = DispatchPlan() if self.settings.dispatch_order == ORDER_LONGEST_FIRST else None
+                try:
+                    scan_input(self.input_path, journal, done, self.limit, self.stats, plan)
+                except JournalWriteError as exc:
+                    self.stop(exc.strerror)
+                    return self.stats
+                s = self.stats
+                self.console.say(
+                    "read_done", valid=s.tasks_valid, skipped=s.tasks_skipped, rejected=s.rejected
+                )
+                self.console.line()
+                self.console.say("judge")
+                self.console.start_bar(s.to_judge)
+                self._producer = asyncio.create_task(self._produce(done, plan))
+                self._dispatcher = asyncio.create_task(self._dispatch(journal))
+                ticker = asyncio.create_task(self._tick())
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._dispatcher
+                while self.in_flight:
+                    await asyncio.gather(*list(self.in_flight), return_exceptions=True)
+                for helper in (self._producer, ticker):
+                    helper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await helper
+                self.console.close_bar()
+                self.console.say("judge_done", ok=s.succeeded, failed=s.failed)
+                self._write(journal.runs, self._run_record(started_at))
+        finally:
+            await self.judge.aclose()
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signal.SIGINT)
+        return self.stats
+
+    def _guard_resume(self, fingerprints: Counter[str | None]) -> None:
+        """Refuse to mix verdicts of another configuration into this journal unless forced."""
+        conflicts = resume_conflicts(self.output_dir, fingerprints, self.digest, self.fingerprint)
+        if conflicts and not self.settings.force_resume:
+            raise ConfigurationMismatch(self.output_dir, conflicts)
+        # A verdict line without a fingerprint (an older analyze) is listed as "(none)".
+        self.stats.mixed_with = sorted(d or "(none)" for d in fingerprints if d != self.digest)
+
+    def _run_record(self, started_at: float) -> dict[str, Any]:
+        s = self.stats
+        return {
+            "run_id": s.run_id,
+            "started_at": started_at,
+            "finished_at": time.time(),
+            "input": str(self.input_path),
+            "backends": self.judge.pool.base_urls,
+            "judge_model": self.fingerprint["judge_model"],
+            "concurrency": self.limiter.limit,
+            "swap": self.settings.swap,
+            "seed": self.settings.seed,
+            "fingerprint": self.digest,
+            "configuration": self.fingerprint,
+            "mixed_with": s.mixed_with,
+            "tasks_valid": s.tasks_valid,
+            "tasks_skipped": s.tasks_skipped,
+            "succeeded": s.succeeded,
+            "failed": s.failed,
+            "rejected": s.rejected,
+            "interrupted": s.interrupted,
+            "stopped": s.stopped,
+        }
