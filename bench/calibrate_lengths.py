@@ -14,7 +14,6 @@ spread of log y around it.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 from collections.abc import Iterable, Sequence
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from analyze.journal.records import JournalFormatError
+from analyze.journal.store import iter_journal
 
 BASE_GRID = np.arange(-3000.0, 1001.0, 10.0)
 PER_GRID = np.arange(0.0, 2.0001, 0.005)
@@ -67,12 +68,10 @@ def fit_lengths(xs: Sequence[float], ys: Sequence[float]) -> Fit:
 
 
 def _records(path: Path) -> Iterable[dict]:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SystemExit(f"{path}:{number}: not JSON ({exc.msg})") from exc
+    try:
+        yield from iter_journal(path)  # the one journal reader: torn lines skipped, the schema checked
+    except JournalFormatError as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 def _prompt_tokens(record: dict) -> dict[str, float]:

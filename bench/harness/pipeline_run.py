@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -12,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+from analyze.journal.records import FAILURES_FILE, RESULTS_FILE, RUNS_FILE
+from analyze.journal.store import iter_journal
 
 from bench.harness import procs
 from bench.settings import SAMPLE_INTERVAL_S, SIM_MODEL, STEADY_WINDOW
@@ -86,14 +87,7 @@ def _count_new_lines(path: Path, offset: int) -> tuple[int, int]:
 
 
 def _journal(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    lines = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.endswith("\n"):
-                lines.append(json.loads(line))
-    return lines
+    return list(iter_journal(path))  # the one journal reader: torn lines skipped, the schema checked
 
 
 def run_pipeline(
@@ -121,7 +115,7 @@ def run_pipeline(
     watched = psutil.Process(child.pid)
     samples: list[Sample] = []
     results, offset = 0, 0
-    results_path = out_dir / "results.jsonl"
+    results_path = out_dir / RESULTS_FILE
     cpu_s = 0.0
     high_water = 0
     while True:
@@ -140,8 +134,8 @@ def run_pipeline(
     wall = time.monotonic() - started
     usage_cpu = usage.ru_utime + usage.ru_stime
     records = _journal(results_path)
-    failures = _journal(out_dir / "failures.jsonl")
-    runs = _journal(out_dir / "runs.jsonl")
+    failures = _journal(out_dir / FAILURES_FILE)
+    runs = _journal(out_dir / RUNS_FILE)
     timed = records + [f for f in failures if "started_at" in f]
     start = min((r["started_at"] for r in timed), default=0.0)
     end = max((r["finished_at"] for r in records + failures), default=start)

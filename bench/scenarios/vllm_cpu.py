@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import statistics
 import subprocess
@@ -12,6 +11,8 @@ from pathlib import Path
 
 import httpx
 import psutil
+from analyze.journal.records import FAILURES_FILE, RESULTS_FILE
+from analyze.journal.store import iter_journal
 
 from bench.harness import procs
 from bench.harness.nginx import local_nginx
@@ -123,7 +124,7 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
             )  # fmt: skip
     direct_rate = statistics.median(rates["direct"])
     nginx_rate = statistics.median(rates["nginx"])
-    pipeline_tokens = _completion_tokens(out_dir / "run" / "results.jsonl")
+    pipeline_tokens = _completion_tokens(out_dir / "run" / RESULTS_FILE)
     pipeline_rate = pipeline_tokens / result.makespan_s if result.makespan_s else 0.0
     table.add("direct", direct_rate, 1.0)
     table.add("through nginx", nginx_rate, nginx_rate / direct_rate)
@@ -144,7 +145,7 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
         f"vLLM instance used meanwhile ({cpu['vllm'] / nginx_requests * 1000:.1f} ms per request)"
     )
     if result.failed:
-        table.notes.append(f"pipeline failures: {_first_failure(out_dir / 'run' / 'failures.jsonl')}")
+        table.notes.append(f"pipeline failures: {_first_failure(out_dir / 'run' / FAILURES_FILE)}")
     table.notes.append(
         "pipeline share: its completion tokens per second of judging over the direct driver's at the same "
         "concurrency; its requests stop at the verdict's end (no ignore_eos), so lengths differ"
@@ -153,16 +154,13 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
 
 
 def _completion_tokens(results: Path) -> int:
-    total = 0
-    if results.is_file():
-        for line in results.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            total += sum(r.get("completion_tokens") or 0 for r in record.get("requests", []))
-    return total
+    return sum(
+        r.get("completion_tokens") or 0
+        for record in iter_journal(results)
+        for r in record.get("requests", [])
+    )
 
 
 def _first_failure(failures: Path) -> str:
-    if not failures.is_file():
-        return "(no failures.jsonl)"
-    first = failures.read_text(encoding="utf-8").splitlines()[0]
-    return str(json.loads(first).get("reason"))
+    first = next(iter_journal(failures), None)
+    return "(no failures.jsonl)" if first is None else str(first.get("reason"))

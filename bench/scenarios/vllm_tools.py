@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from analyze.journal.records import FAILURES_FILE, RESULTS_FILE
+from analyze.journal.store import iter_journal
 from vllm_cpu_serve.launcher import ServeOptions, vllm_argv
 
 from bench.harness import procs
@@ -173,7 +175,7 @@ def _imported_verdicts(ctx: Context, output: Path, tag: str) -> str:
         capture_output=True,
         check=False,
     )
-    ok = _count_lines(journal / "results.jsonl")
+    ok = sum(1 for _ in iter_journal(journal / RESULTS_FILE))
     return f"{ok} / {ok + len(_failed_ids(journal))}"
 
 
@@ -181,15 +183,8 @@ def _os_env() -> dict[str, str]:
     return dict(os.environ)
 
 
-def _count_lines(path: Path) -> int:
-    return len(path.read_text(encoding="utf-8").splitlines()) if path.is_file() else 0
-
-
 def _failed_ids(journal: Path) -> set[str]:
-    path = journal / "failures.jsonl"
-    if not path.is_file():
-        return set()
-    return {json.loads(line)["task_id"] for line in path.read_text(encoding="utf-8").splitlines()}
+    return {record["task_id"] for record in iter_journal(journal / FAILURES_FILE)}
 
 
 def job(ctx: Context, name: str, base_url: str, metrics_url: str, env: dict[str, str]) -> Measure:
@@ -246,7 +241,7 @@ def bench_serve(ctx: Context, tag: str, port: int) -> Measure:
         "--skip-chat-template",
         "--disable-shuffle",
         "--num-prompts",
-        str(_count_lines(dataset)),
+        str(len(dataset.read_text(encoding="utf-8").splitlines())),
         "--max-concurrency",
         str(ctx.concurrency),
         "--ignore-eos",

@@ -3,11 +3,11 @@ OutputLen), and the journals are joined per task and order, every attempt a poin
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
 import pytest
+from analyze.journal.store import JsonlAppender
 from vllm_sim.output_len import parse_output_len
 
 from bench.calibrate_lengths import fit_lengths, main, points
@@ -30,7 +30,7 @@ def test_too_few_points_is_an_error() -> None:
 
 
 def _journal(path: Path, rows: list[tuple[str, int, list[tuple[str, int, list[int]]]]]) -> Path:
-    with path.open("w", encoding="utf-8") as out:
+    with JsonlAppender(path, truncate=True) as out:  # written as analyze writes a journal
         for task_id, n, requests in rows:
             record = {
                 "task_id": task_id,
@@ -44,7 +44,7 @@ def _journal(path: Path, rows: list[tuple[str, int, list[tuple[str, int, list[in
                     for order, prompt, completions in requests
                 ],
             }
-            out.write(json.dumps(record) + "\n")
+            out.append(record)
     return path
 
 

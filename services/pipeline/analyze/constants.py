@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Final
 
-JOURNAL_SCHEMA: Final = 1
-
 RUBRIC_DIMENSIONS: Final = ("correctness", "readability", "efficiency", "robustness", "maintainability")
 OVERALL: Final = "overall"
 SCORE_KEYS: Final = (*RUBRIC_DIMENSIONS, OVERALL)
@@ -57,11 +55,6 @@ REPLY_TAIL_CHARS: Final = 120
 ISSUE_CATEGORIES: Final = (*RUBRIC_DIMENSIONS, "security", "style", "other")
 
 LABEL_ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-RESULTS_FILE: Final = "results.jsonl"
-FAILURES_FILE: Final = "failures.jsonl"
-REJECTS_FILE: Final = "rejects.jsonl"
-RUNS_FILE: Final = "runs.jsonl"
 
 FAILURE_KINDS: Final = ("retries_exhausted", "invalid_verdict", "context_length", "timeout", "error")
 

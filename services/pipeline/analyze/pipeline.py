@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analyze.constants import FAILURES_FILE, REJECTS_FILE, RESULTS_FILE, RUNS_FILE
 from analyze.fleet.adaptive_limit import make_limiter
 from analyze.fleet.concurrency import Limiter, close_limiter
 from analyze.fleet.multi_vllm import BackendPool, pool_from_client
 from analyze.fleet.readiness import Readiness
+from analyze.journal.records import journal_paths
 from analyze.judging.request import JudgeTarget
 from analyze.progress import Console
 from analyze.report import build_report
@@ -126,14 +126,6 @@ def report_options(settings: Settings, console: Console) -> dict[str, Any]:
     if settings.font_path is not None:
         options["font_path"] = str(settings.font_path)
     return options
-
-
-def journal_paths(output_dir: Path) -> dict[str, Path]:
-    return {
-        name.removesuffix(".jsonl"): output_dir / name
-        for name in (RESULTS_FILE, FAILURES_FILE, REJECTS_FILE, RUNS_FILE)
-        if (output_dir / name).exists()
-    }
 
 
 def announce_backends(console: Console, pool: BackendPool) -> None:

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from analyze.journal.records import JournalFormatError
 from analyze.journal.store import (
     Journal,
     JournalBusyError,
-    JournalFormatError,
     JsonlAppender,
     iter_journal,
     judged_task_ids,
@@ -58,7 +58,13 @@ def test_readers_skip_garbage_lines_and_refuse_future_schema(tmp_path: Path) -> 
     path.write_text('{"schema": 1, "task_id": "a"}\nnot json\n[1]\n', encoding="utf-8")
     assert judged_task_ids(tmp_path) == {"a"}
     path.write_text('{"schema": 2, "task_id": "a"}\n', encoding="utf-8")
-    with pytest.raises(JournalFormatError, match=r"results\.jsonl:1: journal schema 2"):
+    with pytest.raises(JournalFormatError, match=r"results\.jsonl:1: field 'schema' is 2"):
+        judged_task_ids(tmp_path)
+
+
+def test_a_line_without_schema_is_refused_like_a_future_one(tmp_path: Path) -> None:
+    (tmp_path / "results.jsonl").write_text('{"task_id": "a"}\n', encoding="utf-8")
+    with pytest.raises(JournalFormatError, match=r"results\.jsonl:1: field 'schema' is None"):
         judged_task_ids(tmp_path)
 
 

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analyze.constants import FAILURES_FILE, JOURNAL_SCHEMA, REJECTS_FILE, RESULTS_FILE, RUNS_FILE
-
-LOCK_FILE = ".analyze.lock"
-
-
-class JournalFormatError(ValueError):
-    """A journal line written by a newer, incompatible version."""
+from analyze.journal.records import (
+    FAILURES_FILE,
+    JOURNAL_SCHEMA,
+    LOCK_FILE,
+    REJECTS_FILE,
+    RESULTS_FILE,
+    RUNS_FILE,
+    check_schema,
+)
 
 
 class JournalWriteError(OSError):
@@ -72,9 +74,7 @@ def iter_journal(path: Path) -> Iterator[dict[str, Any]]:
     for line in read_journal_lines(path):
         if not isinstance(line.record, dict):
             continue
-        schema = line.record.get("schema", JOURNAL_SCHEMA)
-        if schema != JOURNAL_SCHEMA:
-            raise JournalFormatError(f"{path}:{line.number}: journal schema {schema!r} is not supported")
+        check_schema(line.record, f"{path}:{line.number}")
         yield line.record
 
 

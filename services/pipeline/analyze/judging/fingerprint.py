@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from analyze.constants import RUNS_FILE, VERDICT_SCHEMA_VERSION
+from analyze.constants import VERDICT_SCHEMA_VERSION
+from analyze.journal.records import RUNS_FILE
 from analyze.journal.store import iter_journal
 from analyze.judging.prompt import prompts_digest
 from analyze.judging.request import JudgeTarget

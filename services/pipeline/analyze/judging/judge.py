@@ -119,6 +119,33 @@ class RequestLog:
         }
 
 
+class RejectedReply(Exception):
+    """A reply that holds no valid verdict (already logged): why, and whether it was cut at max_tokens."""
+
+    def __init__(self, error: VerdictError, outcome: str) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.outcome = outcome
+        self.cut = outcome == OUTCOME_LENGTH
+
+
+def read_reply(
+    log: RequestLog, request: JudgeRequest, reply: Reply, *, changed: dict[str, Any], why: str | None
+) -> Pass:
+    """The reply's verdict as a pass, or RejectedReply: the one step from a reply to a verdict, shared by
+    the live judge and `analyze import-batch`, each attempt logged either way."""
+    try:
+        verdict = parse_verdict(reply.text, request.prompt.labels)
+    except VerdictError as exc:
+        outcome = OUTCOME_LENGTH if reply.finish_reason == FINISH_LENGTH else OUTCOME_INVALID
+        log.entry(request, outcome=outcome, changed=changed, why=why, error=str(exc), reply=reply)
+        raise RejectedReply(exc, outcome) from exc
+    log.entry(request, outcome=OUTCOME_OK, changed=changed, why=why, reply=reply)
+    record = log.record(reply, request)
+    record["ranking_repair"] = ranking_repair_entry(request.prompt, verdict)
+    return Pass(request.prompt, verdict, record)
+
+
 class TaskJudge:
     def __init__(
         self,
@@ -238,20 +265,18 @@ class TaskJudge:
             self.token_ratio.observe(request.prompt_content_estimate, reply.prompt_tokens)
             answered.add(request.digest)
             try:
-                verdict = parse_verdict(reply.text, request.prompt.labels)
-            except VerdictError as exc:
-                cut = reply.finish_reason == FINISH_LENGTH
-                outcome = OUTCOME_LENGTH if cut else OUTCOME_INVALID
-                log.entry(request, outcome=outcome, changed=changed, why=why, error=str(exc), reply=reply)
+                return read_reply(log, request, reply, changed=changed, why=why)
+            except RejectedReply as rejected:
+                exc = rejected.error
                 rejections += 1
                 if rejections > self.settings.max_verdict_retries:
-                    note = "; the last reply was cut at max_tokens" if cut else ""
+                    note = "; the last reply was cut at max_tokens" if rejected.cut else ""
                     reason = f"{exc} (after {log.attempts} attempts{note})"
                     raise JudgeFailure(
                         "invalid_verdict", reason, log.attempts, log.record(reply, request)
                     ) from exc
                 rejection = Rejection(
-                    outcome, str(exc), reply.text, reply.completion_tokens, reply.prompt_tokens
+                    rejected.outcome, str(exc), reply.text, reply.completion_tokens, reply.prompt_tokens
                 )
                 previous = request
                 try:
@@ -261,10 +286,6 @@ class TaskJudge:
                         "context_length", str(budget), log.attempts, log.record(reply, previous)
                     ) from budget
                 continue
-            log.entry(request, outcome=OUTCOME_OK, changed=changed, why=why, reply=reply)
-            record = log.record(reply, request)
-            record["ranking_repair"] = ranking_repair_entry(request.prompt, verdict)
-            return Pass(request.prompt, verdict, record)
 
     async def judge(self, task: Task) -> TaskResult:
         started_at = time.time()

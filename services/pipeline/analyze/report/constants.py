@@ -1,18 +1,26 @@
-"""Every default of the report in one place."""
+"""Every default of the report in one place (the journal's names and the rubric are imported: one home)."""
 
 from __future__ import annotations
 
+from analyze.constants import OVERALL, SEVERITIES
+
+# DIMENSIONS orders columns and charts; dimensions a judge adds beyond these follow in first-seen order.
+from analyze.constants import RUBRIC_DIMENSIONS as DIMENSIONS
+from analyze.journal.records import FAILURES_FILE, REJECTS_FILE, RESULTS_FILE, RUNS_FILE
 from analyze.settings import Settings
 
-JOURNAL_SCHEMA = 1
+__all__ = [
+    "DIMENSIONS",
+    "FAILURES_FILE",
+    "OVERALL",
+    "REJECTS_FILE",
+    "RESULTS_FILE",
+    "RUNS_FILE",
+    "SEVERITIES",
+]
 
 # The report's language when none is given: the console's default.
 DEFAULT_LANG: str = Settings.model_fields["lang"].default
-
-RESULTS_FILE = "results.jsonl"
-FAILURES_FILE = "failures.jsonl"
-REJECTS_FILE = "rejects.jsonl"
-RUNS_FILE = "runs.jsonl"
 
 SCORES_CSV = "scores.csv"
 MODELS_CSV = "models.csv"
@@ -22,11 +30,6 @@ SUMMARY_JSON = "summary.json"
 CHARTS_DIR = "charts"
 WORDCLOUD_PNG = "wordcloud.png"
 REPORT_HTML = "report.html"
-
-# Order used for columns and charts; dimensions a judge adds beyond these follow in first-seen order.
-DIMENSIONS = ("correctness", "readability", "efficiency", "robustness", "maintainability")
-OVERALL = "overall"
-SEVERITIES = ("low", "medium", "high", "critical")
 
 CONFIDENCE = 0.95
 LATENCY_PERCENTILES = (50, 90, 95, 99)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from analyze.constants import ISSUE_TEXT_MAX_CHARS
+from analyze.journal.records import JournalFormatError, check_schema
 from analyze.journal.store import read_journal_lines
 from analyze.report import constants as c
 from analyze.report.verdict_records import AttemptCounts, VerdictRecord, issue_text_bound, verdict_record
@@ -94,11 +95,10 @@ class _Line:
         self.where = f"{path.name} line {number}"
         if not isinstance(obj, dict):
             raise JournalError(f"{self.where}: expected a JSON object, got {type(obj).__name__}")
-        schema = obj.get("schema")
-        if schema != c.JOURNAL_SCHEMA:
-            raise JournalError(
-                f"{self.where}: field 'schema' is {schema!r}; this report reads schema {c.JOURNAL_SCHEMA}"
-            )
+        try:
+            check_schema(obj, self.where)
+        except JournalFormatError as exc:
+            raise JournalError(str(exc)) from exc
         self.obj = obj
 
     def get(self, obj: dict[str, Any], name: str, kind: type | tuple[type, ...], path: str = "") -> Any:

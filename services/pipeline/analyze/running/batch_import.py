@@ -20,20 +20,21 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from analyze.inputs.tasks import Task, iter_valid_tasks
+from analyze.journal.records import RunLine, run_record
 from analyze.journal.store import Journal, judged_task_ids
-from analyze.judging.attempts import OUTCOME_INVALID, OUTCOME_LENGTH, OUTCOME_NO_REPLY, OUTCOME_OK
+from analyze.judging.attempts import OUTCOME_NO_REPLY
 from analyze.judging.fingerprint import fingerprint_digest, run_fingerprint
 from analyze.judging.judge import (
-    FINISH_LENGTH,
     JudgeFailure,
+    RejectedReply,
     Reply,
     RequestLog,
     failure_record,
+    read_reply,
     result_record,
 )
-from analyze.judging.merge import Pass, ranking_repair_entry
+from analyze.judging.merge import Pass
 from analyze.judging.request import BudgetError, JudgeTarget
-from analyze.judging.verdict import VerdictError, parse_verdict
 from analyze.running.batch_export import BatchRequest, task_requests
 from analyze.running.runner import RunStats, new_run_id, scan_input
 from analyze.settings import Settings
@@ -230,49 +231,32 @@ class Importer:
             stamps.append(batch_reply.created)
             self.created.append(batch_reply.created)
         try:
-            verdict = parse_verdict(reply.text, request.prompt.labels)
-        except VerdictError as exc:
-            cut = reply.finish_reason == FINISH_LENGTH
-            outcome = OUTCOME_LENGTH if cut else OUTCOME_INVALID
-            log.entry(request, outcome=outcome, changed={}, why=None, error=str(exc), reply=reply)
-            note = "; the reply was cut at max_tokens" if cut else ""
+            return read_reply(log, request, reply, changed={}, why=None)
+        except RejectedReply as rejected:
+            note = "; the reply was cut at max_tokens" if rejected.cut else ""
             raise JudgeFailure(
-                "invalid_verdict", f"{at}: {exc}{note}", 1, log.record(reply, request)
-            ) from exc
-        log.entry(request, outcome=OUTCOME_OK, changed={}, why=None, reply=reply)
-        record = log.record(reply, request)
-        record["ranking_repair"] = ranking_repair_entry(request.prompt, verdict)
-        return Pass(request.prompt, verdict, record)
+                "invalid_verdict", f"{at}: {rejected.error}{note}", 1, log.record(reply, request)
+            ) from rejected.error
 
     def _failure(
         self, task: Task, failure: JudgeFailure, passes: list[Pass], started_at: float
     ) -> dict[str, Any]:
         return failure_record(self.run_id, task, failure, passes, self.digest, started_at)
 
-    def run_record(self, stats: RunStats, input_path: Path, started_at: float) -> dict[str, Any]:
+    def run_record(self, stats: RunStats, input_path: Path, started_at: float) -> RunLine:
         """The runs.jsonl line; the batch's own span (its replies' creation times) stands for its duration."""
         span = (min(self.created), max(self.created)) if self.created else (started_at, time.time())
-        return {
-            "run_id": self.run_id,
-            "started_at": span[0],
-            "finished_at": span[1],
-            "imported_at": started_at,
-            "input": str(input_path),
-            "backends": [BACKEND_PREFIX + str(self.results_path)],
-            "judge_model": self.target.model,
-            "concurrency": None,
-            "swap": self.settings.swap,
-            "seed": self.settings.seed,
-            "fingerprint": self.digest,
-            "configuration": self.configuration,
-            "mixed_with": [],
-            "tasks_valid": stats.tasks_valid,
-            "tasks_skipped": stats.tasks_skipped,
-            "succeeded": stats.succeeded,
-            "failed": stats.failed,
-            "rejected": stats.rejected,
-            "interrupted": False,
-        }
+        return run_record(
+            stats,
+            span=span,
+            input_path=input_path,
+            backends=[BACKEND_PREFIX + str(self.results_path)],
+            concurrency=None,
+            configuration=self.configuration,
+            digest=self.digest,
+            mixed_with=[],
+            imported_at=started_at,
+        )
 
 
 def import_batch(

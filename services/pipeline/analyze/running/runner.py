@@ -24,6 +24,7 @@ from analyze.fleet.concurrency import Limiter
 from analyze.fleet.multi_vllm import BackendPool
 from analyze.fleet.readiness import FleetNotReadyError, Readiness
 from analyze.inputs.tasks import Reject, Task, TaskError, iter_tasks_at, iter_valid_tasks
+from analyze.journal.records import RunLine, reject_record, run_record
 from analyze.journal.store import Journal, JournalWriteError, JsonlAppender, index_results
 from analyze.judging.fingerprint import (
     ConfigurationMismatch,
@@ -72,7 +73,7 @@ def scan_input(
     for offset, item in iter_tasks_at(path):
         if isinstance(item, Reject):
             stats.rejected += 1
-            journal.rejects.append({"line": item.line, "task_id": item.task_id, "reason": item.reason})
+            journal.rejects.append(reject_record(item.line, item.task_id, item.reason))
             continue
         if limit is not None and stats.tasks_valid >= limit:
             continue
@@ -271,26 +272,14 @@ class Run:
         # A verdict line without a fingerprint (an older analyze) is listed as "(none)".
         self.stats.mixed_with = sorted(d or "(none)" for d in fingerprints if d != self.digest)
 
-    def _run_record(self, started_at: float) -> dict[str, Any]:
-        s = self.stats
-        return {
-            "run_id": s.run_id,
-            "started_at": started_at,
-            "finished_at": time.time(),
-            "input": str(self.input_path),
-            "backends": self.judge.pool.base_urls,
-            "judge_model": self.fingerprint["judge_model"],
-            "concurrency": self.limiter.limit,
-            "swap": self.settings.swap,
-            "seed": self.settings.seed,
-            "fingerprint": self.digest,
-            "configuration": self.fingerprint,
-            "mixed_with": s.mixed_with,
-            "tasks_valid": s.tasks_valid,
-            "tasks_skipped": s.tasks_skipped,
-            "succeeded": s.succeeded,
-            "failed": s.failed,
-            "rejected": s.rejected,
-            "interrupted": s.interrupted,
-            "stopped": s.stopped,
-        }
+    def _run_record(self, started_at: float) -> RunLine:
+        return run_record(
+            self.stats,
+            span=(started_at, time.time()),
+            input_path=self.input_path,
+            backends=self.judge.pool.base_urls,
+            concurrency=self.limiter.limit,
+            configuration=self.fingerprint,
+            digest=self.digest,
+            mixed_with=self.stats.mixed_with,
+        )
