@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -159,6 +160,24 @@ def test_parse_record_reads_these_records_too() -> None:
     for record in (HUMANEVAL, MBPP_SANITIZED, {"task_id": "apps-4", **APPS_STDIO}):
         task = parse_record({**record, "candidates": ["x = 1"]}, 1)
         assert task.candidates[0].code == "x = 1"
+
+
+def test_shipped_sample_shows_every_shape_and_runs_in_its_language() -> None:
+    sample = Path(__file__).resolve().parents[2] / "data" / "tasks.jsonl"
+    shapes: dict[str, set[str]] = {}
+    for line in sample.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        spec = parse_test_spec(record)
+        if spec is not None:
+            assert why_not_runnable(record["language"], spec) is None, record["task_id"]
+            shapes.setdefault(spec.shape, set()).add(spec.kind)
+    assert shapes == {
+        "humaneval": {"humaneval"},
+        "mbpp": {"assertions"},
+        "apps": {"stdio", "assertions"},
+        "stdio": {"stdio"},
+        "script": {"script"},
+    }
 
 
 def test_no_tests_nulls_and_apps_empty_input_output_are_none() -> None:
