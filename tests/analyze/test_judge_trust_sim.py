@@ -28,10 +28,10 @@ def test_random_judge_on_the_labelled_sample_is_reported_as_no_better_than_chanc
     with start_simulator(time_scale=0, seed=0) as sim:
         settings = fast_settings(tmp_path, [sim.base_url], concurrency="16")
         outcome = execute_pipeline(settings, console=Console("en", stream=io.StringIO()))
-    assert outcome.stats.succeeded == 38 and outcome.stats.failed == 0
+    assert outcome.stats.succeeded == 40 and outcome.stats.failed == 0
     out = tmp_path / "out"
     judge = json.loads((out / "summary.json").read_text(encoding="utf-8"))["judge"]
-    assert judge["truth_labelled_candidates"] == 60  # every label of the sample reached the journal
+    assert judge["truth_labelled_candidates"] == 80  # every label of the sample reached the journal
     assert (
         judge["length_score_corr"] is not None and judge["length_coefficient"] is not None
     )  # code_chars too
