@@ -1,6 +1,6 @@
 """Tests a task carries, in the spellings of HumanEval, MBPP, APPS, stdin/stdout cases or a script.
 
-`parse_test_spec(record)` reads one decoded task record (as `analyze.tasks.parse_record` sees it) and
+`parse_test_spec(record)` reads one decoded task record (as `analyze.inputs.tasks.parse_record` sees it) and
 returns a frozen `TestSpec` (None when the task carries no tests) whose `to_wire()` is the sandbox's
 tests object; a malformed one raises `TaskError` naming the field and why. `why_not_runnable` says
 whether a language can run a spec: a "no" is recorded as not run, never a parse error.
@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from analyze.tasks import TaskError, check_json_value
+from analyze.inputs.tasks import TaskError, check_json_value
 
 Shape = Literal["humaneval", "mbpp", "stdio", "apps", "script"]
 Kind = Literal["humaneval", "assertions", "stdio", "script"]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from analyze.inputs.tasks import TaskError, parse_record
 from analyze.inputs.test_specs import (
     APPS_SETUP,
     MAX_TEST_BYTES,
@@ -15,7 +16,6 @@ from analyze.inputs.test_specs import (
     parse_test_spec,
     why_not_runnable,
 )
-from analyze.tasks import TaskError, parse_record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -163,7 +163,7 @@ def test_parse_record_reads_these_records_too() -> None:
 
 
 def test_shipped_sample_shows_every_shape_and_runs_in_its_language() -> None:
-    sample = Path(__file__).resolve().parents[2] / "data" / "tasks.jsonl"
+    sample = Path(__file__).resolve().parents[3] / "data" / "tasks.jsonl"
     shapes: dict[str, set[str]] = {}
     for line in sample.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
