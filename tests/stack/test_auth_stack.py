@@ -46,6 +46,15 @@ def test_requests_without_the_key_are_refused_and_with_it_served(stack: Stack) -
     assert set(stack.served_by(4, Authorization=f"Bearer {KEY}")) == {"vllm-1", "vllm-2"}
 
 
+def test_simulator_admin_takes_the_key_and_never_shows_it(stack: Stack) -> None:
+    # from another container of the network (not loopback): the key is what counts
+    status, error = stack.sim_admin("vllm-2", "vllm-1", {"api_key": ""})
+    assert status == 401, error
+    status, shown = stack.sim_admin("vllm-2", "vllm-1", key=KEY)
+    assert status == 200 and shown["api_key"] == "***", shown  # still set: the refused POST changed nothing
+    assert KEY not in json.dumps(shown)
+
+
 def test_published_port_is_loopback_only(stack: Stack) -> None:
     container = stack.cmd("ps", "-q", "nginx").stdout.strip()
     bindings = subprocess.run(
