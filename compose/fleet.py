@@ -9,9 +9,10 @@ The overlay goes last on the command line, after the backend's overlay (none for
 compose/cpu.yml). Instances beyond the four of docker-compose.yml extend that backend's vllm-1;
 instances the shape does not use are parked in profile `unused`; nginx gets the matching upstream list.
 GPU placement and tensor parallelism are replaced with `!override` (compose would otherwise append to
-the device list). Environment settings (.env) stay live: nothing is interpolated here, except that
-the vLLM command is read once from `docker compose config --no-interpolate` to change its
---tensor-parallel-size.
+the device list). Environment settings (.env) stay live: nothing is interpolated here. The vLLM command
+is read once from `docker compose config --no-interpolate` to change its --tensor-parallel-size, and so
+is vllm-1's hardening (HARDENING_KEYS) for the instances beyond the fourth of the sim and cpu backends:
+`extends` reads the one overlay file, which has the service without docker-compose.yml's settings.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ UNUSED_PROFILE = "unused"
 TP_FLAG = "--tensor-parallel-size"
 # Services that compose/cpu.yml parks in a profile (only two CPU instances run by default).
 CPU_PROFILED = frozenset({"vllm-3", "vllm-4"})
+# docker-compose.yml's hardening of every instance (its x-hardened anchor, docs/stack.md#hardening).
+HARDENING_KEYS = ("logging", "cap_drop", "cap_add", "security_opt", "pids_limit")
 
 
 class FleetError(ValueError):
@@ -86,8 +89,8 @@ def instance_name(index: int) -> str:
     return f"vllm-{index}"
 
 
-def base_vllm_command() -> list[str]:
-    """vllm-1's command in docker-compose.yml, ${VARS} kept, so its flags are not restated here."""
+def base_vllm_service() -> dict[str, Any]:
+    """vllm-1 of docker-compose.yml, ${VARS} kept, so its settings are not restated here."""
     try:
         out = subprocess.run(
             ["docker", "compose", "-f", str(BASE_FILE), "config", "--no-interpolate", "--format", "json"],
@@ -98,7 +101,17 @@ def base_vllm_command() -> list[str]:
     except (OSError, subprocess.CalledProcessError) as exc:
         detail = getattr(exc, "stderr", "") or exc
         raise FleetError(f"cannot read {BASE_FILE} with `docker compose config`: {detail}") from exc
-    return json.loads(out)["services"]["vllm-1"]["command"]
+    return json.loads(out)["services"]["vllm-1"]
+
+
+def base_vllm_command() -> list[str]:
+    return base_vllm_service()["command"]
+
+
+def base_hardening() -> dict[str, Any]:
+    """The HARDENING_KEYS that docker-compose.yml's vllm-1 sets."""
+    service = base_vllm_service()
+    return {key: service[key] for key in HARDENING_KEYS if key in service}
 
 
 def with_tensor_parallel(command: Sequence[str], size: int) -> list[str]:
@@ -119,11 +132,15 @@ def gpu_devices(ids: list[str]) -> dict[str, Any]:
     return {"resources": {"reservations": {"devices": [device]}}}
 
 
-def instance_service(shape: FleetShape, index: int, extends_file: str, command: list[str] | None) -> dict:
+def instance_service(
+    shape: FleetShape, index: int, extends_file: str, command: list[str] | None, hardening: dict[str, Any]
+) -> dict:
     """The overlay entry of one used instance."""
     service: dict[str, Any] = {}
     if index > BASE_INSTANCES:
         service["extends"] = {"file": extends_file, "service": instance_name(1)}
+        if shape.backend != "gpu":  # the gpu backend extends docker-compose.yml itself
+            service.update(hardening)
     if shape.backend == "gpu":
         service["deploy"] = Tagged("!override", gpu_devices(shape.gpu_ids(index)))
         service["command"] = Tagged("!override", command)
@@ -134,17 +151,24 @@ def instance_service(shape: FleetShape, index: int, extends_file: str, command: 
     return service
 
 
-def build_overlay(shape: FleetShape, command: list[str] | None = None) -> dict[str, Any]:
-    """The overlay as data; `command` (the vLLM command) is needed for the gpu backend only."""
+def build_overlay(
+    shape: FleetShape, command: list[str] | None = None, hardening: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The overlay as data; `command` (the vLLM command) is needed for the gpu backend only, `hardening`
+    (HARDENING_KEYS of docker-compose.yml's vllm-1) for instances beyond the fourth of sim and cpu.
+    Either is read from docker-compose.yml when needed and not given."""
     shape.check()
     if shape.backend == "gpu" and command is None:
         command = with_tensor_parallel(base_vllm_command(), shape.gpus_per_instance)
+    if shape.backend != "gpu" and shape.instances > BASE_INSTANCES and hardening is None:
+        hardening = base_hardening()
     # compose resolves `extends.file` against the project directory (docker-compose.yml's), not this file.
     extends_file = os.path.relpath(BACKEND_FILES[shape.backend], BASE_FILE.parent)
     services: dict[str, Any] = {}
     for index in range(1, max(shape.instances, BASE_INSTANCES) + 1):
         if index <= shape.instances:
-            services[instance_name(index)] = instance_service(shape, index, extends_file, command)
+            entry = instance_service(shape, index, extends_file, command, hardening or {})
+            services[instance_name(index)] = entry
         else:
             services[instance_name(index)] = {"profiles": [UNUSED_PROFILE]}
     upstreams = " ".join(f"{instance_name(i)}:{INSTANCE_PORT}" for i in range(1, shape.instances + 1))

@@ -73,10 +73,11 @@ def analyze_run(
     return CliRun(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 
 
-def sim_configure(base_url: str, **changes: Any) -> dict[str, Any]:
-    """POST /admin/config on a running simulator (not under /v1: no key needed)."""
+def sim_configure(base_url: str, bearer: str | None = None, **changes: Any) -> dict[str, Any]:
+    """POST /admin/config on a running simulator: from loopback, or with `bearer` (its API key) when set."""
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     request = urllib.request.Request(
-        base_url + "/admin/config", data=json.dumps(changes).encode(), method="POST"
+        base_url + "/admin/config", data=json.dumps(changes).encode(), headers=headers, method="POST"
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())

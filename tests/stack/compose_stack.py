@@ -17,6 +17,19 @@ from .stack_helpers import REPO, free_port, request, wait_for
 
 BUILD_TIMEOUT_S = 1800
 HEALTH_DEADLINE_S = 180
+# Run inside a simulator container (it has python3, not necessarily curl): argv URL BODY KEY, prints the
+# status line then the body. GET when BODY is empty, else POST.
+_ADMIN_CALL = """
+import sys, urllib.error, urllib.request
+url, body, key = sys.argv[1:4]
+headers = {"Authorization": "Bearer " + key} if key else {}
+req = urllib.request.Request(url, data=body.encode() or None, headers=headers)
+try:
+    with urllib.request.urlopen(req, timeout=5) as reply:
+        print(reply.status); print(reply.read().decode())
+except urllib.error.HTTPError as reply:
+    print(reply.code); print(reply.read().decode())
+"""
 
 
 def require_docker_engine() -> None:
@@ -111,6 +124,17 @@ class Stack:
             assert reply.status == 200, (reply.status, reply.body[:300])
             names.append(reply.headers.get("x-served-by", "?"))
         return names
+
+    def sim_admin(
+        self, caller: str, host: str, changes: dict | None = None, key: str = ""
+    ) -> tuple[int, dict]:
+        """GET (or POST `changes` to) http://HOST:8000/admin/config from inside the simulator container
+        CALLER (HOST 127.0.0.1: CALLER's own, over loopback); the status and the JSON body."""
+        body = json.dumps(changes) if changes else ""
+        url = f"http://{host}:8000/admin/config"
+        out = self.cmd("exec", "-T", caller, "python3", "-c", _ADMIN_CALL, url, body, key).stdout
+        status, _, text = out.partition("\n")
+        return int(status), json.loads(text)
 
     def run_job(self, input_name: str, output: Path, *extra: str) -> subprocess.Popen[str]:
         output.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from .stack_helpers import REPO
+from .stack_helpers import REPO, load_script
 from .test_fleet import needs_compose
 
 pytestmark = needs_compose
@@ -18,10 +18,10 @@ STACKS = {
 }
 
 
-def config(files: list[str], *extra: str, **env: str) -> dict:
+def config(files: list[str], *extra: str, profile: str = "job", **env: str) -> dict:
     args = [a for f in files for a in ("-f", f)]
     result = subprocess.run(
-        ["docker", "compose", *args, "--profile", "job", "config", "--format", "json", *extra],
+        ["docker", "compose", *args, "--profile", profile, "config", "--format", "json", *extra],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -104,3 +104,48 @@ def test_cpu_fleet_serves_smollm2_under_the_name_the_job_asks_for() -> None:
     assert {env["SERVED_MODEL_NAME"] for env in instances} == {"smollm2-135m-instruct"}
     assert {env["MODEL_DIR"] for env in instances} == {"/models/smollm2-135m-instruct"}
     assert services["pipeline"]["environment"]["ANALYZE_MODEL"] == "smollm2-135m-instruct"
+
+
+# Services built here (images whose user and writes are known) get a read-only root as well.
+READ_ONLY_ROOT = ("nginx", "pipeline")
+LOGS = {"LOG_MAX_SIZE": "7m", "LOG_MAX_FILE": "3"}
+fleet = load_script("compose/fleet.py")
+
+
+def assert_hardened(services: dict) -> None:
+    """Every service: rotated logs (LOGS), no capabilities, no privilege gain, a pids limit."""
+    assert services
+    for name, service in services.items():
+        rotated = {"driver": "json-file", "options": {"max-size": "7m", "max-file": "3"}}
+        assert service.get("logging") == rotated, name
+        assert service.get("cap_drop") == ["ALL"], name
+        assert "cap_add" not in service, f"{name}: no service needs a capability back"
+        assert "no-new-privileges:true" in service.get("security_opt", []), name
+        assert 0 < int(service.get("pids_limit", 0)) <= 8192, name
+    for name in READ_ONLY_ROOT:
+        assert services[name]["read_only"] is True, name
+        assert any(t.split(":")[0] == "/tmp" for t in services[name]["tmpfs"]), name
+
+
+@pytest.mark.parametrize("stack", sorted(STACKS))
+def test_every_service_of_every_stack_is_hardened(stack: str) -> None:
+    assert_hardened(config(STACKS[stack], profile="*", **LOGS)["services"])
+
+
+@pytest.mark.parametrize(("backend", "instances"), [("gpu", 8), ("sim", 6), ("cpu", 5)])
+def test_every_instance_of_a_fleet_shape_is_hardened(tmp_path, backend: str, instances: int) -> None:
+    # instances beyond the fourth extend the backend's vllm-1; for sim and cpu that is the overlay's alone
+    shape = fleet.FleetShape(instances, 1, backend)
+    overlay = tmp_path / "fleet.yml"
+    overlay.write_text(fleet.render(shape, fleet.build_overlay(shape)))
+    files = [*dict.fromkeys([*STACKS[backend], str(overlay)])]
+    services = config(files, COMPOSE_PROJECT_NAME="fleet-test", **LOGS)["services"]
+    assert {f"vllm-{i}" for i in range(1, instances + 1)} <= set(services)
+    assert_hardened(services)
+
+
+def test_hardening_limits_come_from_the_environment() -> None:
+    services = config(STACKS["sim"], PIDS_LIMIT="77", VLLM_PIDS_LIMIT="99", TMPFS_SIZE="5m")["services"]
+    assert services["nginx"]["pids_limit"] == services["pipeline"]["pids_limit"] == 77
+    assert services["vllm-1"]["pids_limit"] == 99
+    assert services["nginx"]["tmpfs"] == services["pipeline"]["tmpfs"] == ["/tmp:size=5m,mode=1777"]

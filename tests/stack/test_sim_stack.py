@@ -115,10 +115,12 @@ def test_least_conn_sends_less_to_a_slow_instance(stack: Stack) -> None:
     job_image()
     stack.reconfigure("nginx", LB_POLICY="least_conn")
     stack.wait_healthy("nginx")
-    # vllm-1 becomes 50x slower per token; round robin would still give it a quarter.
-    slow = json.dumps({"itl_ms": 750})
-    stack.cmd("exec", "-T", "nginx", "curl", "-fsS", "-X", "POST", "-H", "content-type: application/json",
-              "-d", slow, "http://vllm-1:8000/admin/config")  # fmt: skip
+    # vllm-1 becomes 50x slower per token; round robin would still give it a quarter. With no API key
+    # its /admin answers loopback only: another container is refused, vllm-1 itself is served.
+    slow = {"itl_ms": 750}
+    refused, error = stack.sim_admin("vllm-2", "vllm-1", slow)
+    assert refused == 403, error
+    assert stack.sim_admin("vllm-1", "127.0.0.1", slow)[0] == 200
     ids = write_tasks(stack.workdir / "data" / "least.jsonl", 120)
     output = stack.workdir / "outputs" / "least-conn"
     finish(stack.run_job("least.jsonl", output))

@@ -8,6 +8,7 @@ from typing import Any
 _TYPES = {
     400: "BadRequestError",
     401: "Unauthorized",
+    403: "PermissionDeniedError",
     404: "NotFoundError",
     429: "RateLimitError",
     500: "InternalServerError",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import itertools
 import json
 import math
@@ -37,6 +39,7 @@ from vllm_sim.settings import (
 SERVED_BY = "x-served-by"
 MAX_BODY_BYTES = 64 * 1024 * 1024
 SHUTDOWN_TIMEOUT_S = 1.0  # hung requests must not hold up `docker stop`
+MASKED_KEY = "***"  # what GET/POST /admin/config show for a set API key
 _NO_CACHE = {"Cache-Control": "no-cache"}
 _RETRY_AFTER = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
@@ -95,13 +98,40 @@ def error_response(state: SimState, exc: ApiError) -> web.Response:
     return json_response(state, exc.body(), exc.status, exc.headers)
 
 
+def has_key(request: web.Request, key: str) -> bool:
+    """The request carries `Authorization: Bearer KEY` (compared in constant time)."""
+    sent = request.headers.get("Authorization", "").encode()
+    return hmac.compare_digest(sent, f"Bearer {key}".encode())
+
+
+def from_loopback(request: web.Request) -> bool:
+    """The peer is 127.0.0.0/8 or ::1 (also as ::ffff:127.x); a unix socket or unknown peer is not."""
+    try:
+        addr = ipaddress.ip_address(request.remote or "")
+    except ValueError:
+        return False
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        addr = addr.ipv4_mapped
+    return addr.is_loopback
+
+
+def require_admin(request: web.Request) -> None:
+    """/admin/*: the API key when one is set (as /v1 takes it), else only a client on loopback."""
+    key = request.app[STATE].config.api_key
+    if key:
+        if not has_key(request, key):
+            raise ApiError(401, "Unauthorized: /admin needs 'Authorization: Bearer KEY' (the API key)")
+    elif not from_loopback(request):
+        raise ApiError(403, "Forbidden: without an API key, /admin answers clients on loopback only")
+
+
 @web.middleware
 async def edge_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     """API key on /v1 (as vLLM), ApiError → JSON, and x-served-by on every response."""
     state = request.app[STATE]
     key = state.config.api_key
     try:
-        if key and request.path.startswith("/v1") and request.headers.get("Authorization") != f"Bearer {key}":
+        if key and request.path.startswith("/v1") and not has_key(request, key):
             raise ApiError(401, "Unauthorized")
         response = await handler(request)
     except ApiError as exc:
@@ -134,12 +164,22 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(text=text, content_type="text/plain", charset="utf-8", headers=_NO_CACHE)
 
 
+def shown_config(config: SimConfig) -> dict[str, Any]:
+    """The options as /admin/config shows them: a set API key is masked, never echoed."""
+    shown = config.to_json()
+    if shown["api_key"]:
+        shown["api_key"] = MASKED_KEY
+    return shown
+
+
 async def get_config(request: web.Request) -> web.Response:
+    require_admin(request)
     state = request.app[STATE]
-    return json_response(state, state.config.to_json())
+    return json_response(state, shown_config(state.config))
 
 
 async def post_config(request: web.Request) -> web.Response:
+    require_admin(request)
     state = request.app[STATE]
     try:
         changes = json.loads(await request.text())
@@ -151,7 +191,7 @@ async def post_config(request: web.Request) -> web.Response:
         new = state.reconfigure(changes)
     except ConfigError as exc:
         raise ApiError(400, str(exc), param=str(exc).split(":", 1)[0]) from exc
-    return json_response(state, new.to_json())
+    return json_response(state, shown_config(new))
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:

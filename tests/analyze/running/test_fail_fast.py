@@ -41,7 +41,7 @@ def test_a_key_changed_mid_run_stops_it_and_the_rerun_resumes(tmp_path: Path) ->
     ids = task_file(tmp_path / "tasks.jsonl", 40)
     results = tmp_path / "out" / "results.jsonl"
     with start_simulator(api_key="old", **SLOW) as sim:
-        rotate = when_lines(results, 6, lambda: sim_configure(sim.base_url, api_key="new"))
+        rotate = when_lines(results, 6, lambda: sim_configure(sim.base_url, bearer="old", api_key="new"))
         run = analyze_run(tmp_path / "tasks.jsonl", tmp_path / "out", [sim.base_url], "--concurrency", "2",
                           env=clean_env(ANALYZE_API_KEY="old"))  # fmt: skip
         rotate.join(5)
