@@ -64,8 +64,8 @@ ORDER_FORWARD: Final = "forward"
 ORDER_ROTATED: Final = "rotated"
 
 # Field spellings found in the wild, in order of preference.
-TASK_ID_KEYS: Final = ("task_id", "id")
-PROBLEM_KEYS: Final = ("problem", "prompt", "question", "instruction")
+TASK_ID_KEYS: Final = ("task_id", "id", "problem_id")  # problem_id: APPS
+PROBLEM_KEYS: Final = ("problem", "prompt", "question", "instruction", "text")  # text: MBPP
 CANDIDATES_KEYS: Final = ("candidates", "responses", "solutions", "answers")
 CANDIDATE_CODE_KEYS: Final = ("code", "content", "response", "solution")
 CANDIDATE_MODEL_KEYS: Final = ("model", "name")
@@ -113,6 +113,8 @@ BANNERS: Final = {
         "wait_ready_progress": "   … 已等待 {seconds} 秒: {details}",
         "ready": "   ✓ {up}/{n} 个后端已提供模型 {model} (等待 {seconds} 秒)",
         "ready_join": "   ✓ {url} 已就绪, 加入运行",
+        "sandbox": "🧪 沙箱 {address}: {slots} 个执行槽 ({languages}), 任务自带的测试将在评审前运行",
+        "sandbox_absent": "⚠️  沙箱 {address} 无响应 ({reason}): 不运行测试 (--execute on 时此为错误)",
         "stopping": "⛔ 停止运行: {reason}",
         "stopped": "⛔ 已停止: 已完成的结果已保存。修正后继续运行: {command}",
         "done": "✅ 完成, 输出目录: {output_dir}",
@@ -140,6 +142,8 @@ BANNERS: Final = {
         "wait_ready_progress": "   … waited {seconds} s: {details}",
         "ready": "   ✓ {up}/{n} backend(s) serve {model} (after {seconds} s)",
         "ready_join": "   ✓ {url} is up and joins the run",
+        "sandbox": "🧪 Sandbox {address}: {slots} slot(s) ({languages}); tasks' tests run before judging",
+        "sandbox_absent": "⚠️  Sandbox {address} is silent ({reason}): tests not run (--execute on: error)",
         "stopping": "⛔ Stopping: {reason}",
         "stopped": "⛔ Stopped: finished results are saved. Once fixed, resume with: {command}",
         "done": "✅ Done, output directory: {output_dir}",

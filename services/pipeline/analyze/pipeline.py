@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analyze.execution.client import SandboxClient, SandboxError, parse_address
+from analyze.execution.executor import ExecutionSettings, TaskExecutor
 from analyze.fleet.adaptive_limit import make_limiter
 from analyze.fleet.concurrency import Limiter, close_limiter
 from analyze.fleet.multi_vllm import BackendPool, pool_from_client
@@ -27,6 +29,33 @@ from analyze.settings import Settings
 
 class NoModelError(RuntimeError):
     """No backend answered /v1/models, so the judge model cannot be chosen automatically."""
+
+
+class SandboxUnavailable(RuntimeError):
+    """--execute on, and no sandbox answers: the run stops before judging anything."""
+
+
+async def open_executor(settings: Settings, console: Console) -> TaskExecutor | None:
+    """The executor the run's settings ask for: None with --execute off, or auto and no sandbox set or
+    answering (said on the console); --execute on without one raises SandboxUnavailable."""
+    if settings.execute == "off":
+        return None
+    if settings.sandbox is None:
+        if settings.execute == "on":
+            raise SandboxUnavailable("--execute on needs a sandbox: pass --sandbox ADDRESS (ANALYZE_SANDBOX)")
+        return None
+    address = parse_address(settings.sandbox)
+    client = SandboxClient(address)
+    try:
+        health = await client.health()
+    except SandboxError as exc:
+        await client.aclose()
+        if settings.execute == "on":
+            raise SandboxUnavailable(f"--execute on, but the sandbox does not answer: {exc}") from exc
+        console.say("sandbox_absent", address=str(address), reason=str(exc))
+        return None
+    console.say("sandbox", address=str(address), slots=health.slots, languages=", ".join(health.languages))
+    return TaskExecutor(client, health.slots, ExecutionSettings(settings.exec_timeout_s, health.languages))
 
 
 def build_pool(settings: Settings, client: Any = None) -> BackendPool:
@@ -99,6 +128,7 @@ async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> 
         model = (await readiness.wait_first()) if readiness.enabled else settings.model
         target = await resolve_target(pool, model or settings.model)
         limiter = build_limiter(settings, pool.base_urls)
+        executor = await open_executor(settings, console)
         run = Run(
             input_path=settings.input_jsonl,
             output_dir=settings.output_dir,
@@ -112,11 +142,14 @@ async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> 
             slots=build_task_slots(settings, limiter),
             readiness=readiness if readiness.enabled else None,
             fail_fast_after=settings.fail_fast_after,
+            executor=executor,
         )
         try:
             return await run.execute()
         finally:
             await close_limiter(limiter)
+            if executor is not None:
+                await executor.client.aclose()
 
 
 def report_options(settings: Settings, console: Console) -> dict[str, Any]:

@@ -116,6 +116,17 @@ class Settings(BaseSettings):
     # Resume an output directory whose journal was written with other judging settings.
     force_resume: bool = False
 
+    # --- execution: the tests tasks carry, run in the sandbox (docs/sandbox.md) ---
+    # auto: run them when a sandbox is configured; on: a sandbox must answer, else the run stops at once.
+    execute: Literal["auto", "on", "off"] = Field("auto", validation_alias=_env("ANALYZE_EXECUTE"))
+    sandbox: str | None = Field(None, validation_alias=_env("ANALYZE_SANDBOX"))  # unix:///... or http://...
+    # Per test process (the sandbox caps it with its own maximum); part of the fingerprint when executing.
+    exec_timeout_s: float = Field(
+        10.0, gt=0, le=600, allow_inf_nan=False, validation_alias=_env("ANALYZE_EXEC_TIMEOUT")
+    )
+    # Show the judge each candidate's test result (inside the data fences); the report ranks on it either way.
+    exec_feedback: bool = Field(True, validation_alias=_env("ANALYZE_EXEC_FEEDBACK"))
+
     # --- console ---
     lang: str = "zh"
     progress_interval_s: float = 10.0

@@ -6,6 +6,7 @@ line never stops the rest. The file is read line by line in binary so invalid UT
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,10 @@ from analyze.constants import (
     TASK_ID_KEYS,
     UNKNOWN_MODEL,
 )
+from analyze.inputs.errors import TaskError
+from analyze.inputs.json_values import check_json_value
+from analyze.inputs.outcomes import PASSED_FROM_EXECUTION, PASSED_FROM_INPUT, ExecutionResult
+from analyze.inputs.test_specs import TestSpec, parse_test_spec
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -34,6 +39,16 @@ class Candidate:
     code: str
     # Ground truth when the input knows it (e.g. the candidate passed its unit tests); None: unlabelled.
     passed: bool | None = None
+    # What running the task's tests on it found (set by analyze.execution before judging); None: not run.
+    execution: ExecutionResult | None = None
+
+    @property
+    def truth(self) -> tuple[bool | None, str | None]:
+        """(passed, where that came from): the input's label wins over the execution's result."""
+        if self.passed is not None:
+            return self.passed, PASSED_FROM_INPUT
+        ran = self.execution.passed if self.execution is not None else None
+        return (ran, PASSED_FROM_EXECUTION) if ran is not None else (None, None)
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,7 @@ class Task:
     language: str
     candidates: tuple[Candidate, ...]
     meta: dict[str, Any] = field(default_factory=dict)
+    tests: TestSpec | None = None  # the tests the task carries, in the sandbox's terms
 
 
 @dataclass(frozen=True)
@@ -51,10 +67,6 @@ class Reject:
     line: int
     task_id: str | None
     reason: str
-
-
-class TaskError(ValueError):
-    """A line that is not a valid task; the message names the field at fault."""
 
 
 def _first_present(record: dict[str, Any], keys: tuple[str, ...]) -> tuple[str | None, Any]:
@@ -145,6 +157,7 @@ def parse_record(record: Any, line: int) -> Task:
         language=str(language),
         candidates=candidates,
         meta=meta if isinstance(meta, dict) else {},
+        tests=parse_test_spec(record),
     )
 
 
@@ -158,49 +171,6 @@ def _decode(raw: bytes, line: int) -> str | None:
         raise TaskError(f"not valid UTF-8 (byte {exc.start})") from exc
     text = text.strip()
     return text or None
-
-
-def _json_path(path: tuple[str | int, ...]) -> str:
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
-
-
-def check_json_value(value: Any) -> None:
-    """Reject what json.loads accepts but later steps cannot handle: text that cannot be encoded as
-    UTF-8 (a lone surrogate escape such as \\ud800) and nesting deeper than MAX_INPUT_JSON_DEPTH.
-
-    Iterative, so the check itself cannot hit the recursion limit.
-    """
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
-    while stack:
-        item, path = stack.pop()
-        if len(path) > MAX_INPUT_JSON_DEPTH:
-            raise TaskError(
-                f"nested deeper than {MAX_INPUT_JSON_DEPTH} levels (under '{_json_path(path[:1])}')"
-            )
-        if isinstance(item, str):
-            _check_text(item, path)
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                _check_text(key, (*path, key), is_key=True)
-                stack.append((child, (*path, key)))
-        elif isinstance(item, list):
-            stack.extend((child, (*path, index)) for index, child in enumerate(item))
-
-
-def _check_text(text: str, path: tuple[str | int, ...], *, is_key: bool = False) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        parent = _json_path(path[:-1])
-        if is_key:
-            where = f"a key under '{parent}'" if parent else "a top-level key"
-        else:
-            where = f"field '{_json_path(path)}'"
-        bad = text[exc.start : exc.end].encode("unicode_escape").decode("ascii")
-        raise TaskError(
-            f"{where} holds text that cannot be encoded as UTF-8 "
-            f"(lone surrogate {bad} at character {exc.start})"
-        ) from exc
 
 
 def _parse_line(raw: bytes, line: int) -> Task | None:
@@ -264,3 +234,16 @@ def iter_valid_tasks(path: Path, limit: int | None = None) -> Iterator[Task]:
             return
         valid += 1
         yield item
+
+
+def task_digest(task: Task) -> str:
+    """A digest of what the task holds (problem, language, candidates, tests): the same id with other
+    content gives another digest."""
+    content = {
+        "problem": task.problem,
+        "language": task.language,
+        "candidates": [[c.candidate_id, c.model, c.code, c.passed] for c in task.candidates],
+        "tests": task.tests.to_wire() if task.tests is not None else None,
+    }
+    encoded = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:16]

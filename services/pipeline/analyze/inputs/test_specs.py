@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from analyze.inputs.tasks import TaskError, check_json_value
+from analyze.inputs.errors import TaskError
+from analyze.inputs.json_values import check_json_value
 
 Shape = Literal["humaneval", "mbpp", "stdio", "apps", "script"]
 Kind = Literal["humaneval", "assertions", "stdio", "script"]

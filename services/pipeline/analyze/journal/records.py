@@ -17,7 +17,9 @@ RESULTS_FILE: Final = "results.jsonl"
 FAILURES_FILE: Final = "failures.jsonl"
 REJECTS_FILE: Final = "rejects.jsonl"
 RUNS_FILE: Final = "runs.jsonl"
-JOURNAL_FILES: Final = (RESULTS_FILE, FAILURES_FILE, REJECTS_FILE, RUNS_FILE)
+# What the sandbox found per task, written before the task is judged, so a rerun need not run it again.
+EXECUTIONS_FILE: Final = "executions.jsonl"
+JOURNAL_FILES: Final = (RESULTS_FILE, FAILURES_FILE, REJECTS_FILE, RUNS_FILE, EXECUTIONS_FILE)
 # Held with flock by the one run writing a directory.
 LOCK_FILE: Final = ".analyze.lock"
 
@@ -48,6 +50,16 @@ def journal_paths(output_dir: Path) -> dict[str, Path]:
     }
 
 
+class ExecutionEntry(TypedDict):
+    """What the sandbox found for one candidate (inputs.outcomes.ExecutionResult)."""
+
+    status: str  # passed | failed | error | timeout | not_run
+    tests_passed: int
+    tests_total: int
+    duration_s: float
+    detail: str
+
+
 class CandidateEntry(TypedDict, total=False):
     candidate_id: str
     model: str
@@ -55,7 +67,9 @@ class CandidateEntry(TypedDict, total=False):
     position: int  # 0-based place in the forward pass's presentation order
     truncated: bool
     code_chars: int
-    passed: bool | None  # the input's ground truth
+    passed: bool | None  # the input's label, else the execution's outcome; None: unknown
+    passed_source: str | None  # "input" | "execution" | None
+    execution: ExecutionEntry | None  # None: the task's tests were not run
     scores: dict[str, float]
     rank: int
 
@@ -108,6 +122,16 @@ class FailureLine(TypedDict):
     requests: list[RequestEntry]
     started_at: float
     finished_at: float
+
+
+class ExecutionsLine(TypedDict):
+    """An executions.jsonl line: one task's candidates run against its tests."""
+
+    run_id: str
+    task_id: str
+    content: str  # the task's content digest: a changed task is run again
+    timeout_s: float
+    candidates: dict[str, ExecutionEntry]  # by candidate_id
 
 
 class RejectLine(TypedDict):

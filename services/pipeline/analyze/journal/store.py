@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from analyze.journal.records import (
+    EXECUTIONS_FILE,
     FAILURES_FILE,
     JOURNAL_SCHEMA,
     LOCK_FILE,
@@ -164,7 +165,7 @@ class JsonlAppender:
 
 
 class Journal:
-    """The four journal files of one output directory, opened for one run."""
+    """The journal files of one output directory, opened for one run."""
 
     def __init__(self, output_dir: Path) -> None:
         self.output_dir = output_dir
@@ -180,10 +181,19 @@ class Journal:
         self.failures = JsonlAppender(output_dir / FAILURES_FILE)
         self.rejects = JsonlAppender(output_dir / REJECTS_FILE, truncate=True)
         self.runs = JsonlAppender(output_dir / RUNS_FILE)
+        self._executions: JsonlAppender | None = None
+
+    @property
+    def executions(self) -> JsonlAppender:
+        """Opened on first use: a run that executes nothing leaves no executions.jsonl."""
+        if self._executions is None:
+            self._executions = JsonlAppender(self.output_dir / EXECUTIONS_FILE)
+        return self._executions
 
     def close(self) -> None:
-        for appender in (self.results, self.failures, self.rejects, self.runs):
-            appender.close()
+        for appender in (self.results, self.failures, self.rejects, self.runs, self._executions):
+            if appender is not None:
+                appender.close()
         if self._lock_fd >= 0:
             os.close(self._lock_fd)  # closing releases the flock
             self._lock_fd = -1

@@ -25,9 +25,11 @@ from analyze.settings import Settings
 UNRECORDED = "(not recorded)"
 
 
-def run_fingerprint(settings: Settings, target: JudgeTarget) -> dict[str, Any]:
-    """What decides a verdict besides the task: judge, prompts, format, sampling, token limits."""
-    return {
+def run_fingerprint(settings: Settings, target: JudgeTarget, *, executing: bool = False) -> dict[str, Any]:
+    """What decides a verdict besides the task: judge, prompts, format, sampling, token limits, and when
+    the tests run, what the judge is shown of them and their limit (absent otherwise, so a journal of a
+    run without tests keeps its fingerprint)."""
+    fingerprint = {
         "judge_model": target.model,
         "prompts": prompts_digest(settings.prompts_dir),
         "verdict_schema": VERDICT_SCHEMA_VERSION,
@@ -41,6 +43,9 @@ def run_fingerprint(settings: Settings, target: JudgeTarget) -> dict[str, Any]:
         "retry_temperature": settings.retry_temperature,
         "retry_frequency_penalty": settings.retry_frequency_penalty,
     }
+    if executing:
+        fingerprint["execution"] = {"feedback": settings.exec_feedback, "timeout_s": settings.exec_timeout_s}
+    return fingerprint
 
 
 def fingerprint_digest(fingerprint: Mapping[str, Any]) -> str:

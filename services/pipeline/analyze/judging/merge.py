@@ -15,7 +15,7 @@ from typing import Any
 
 from analyze.constants import OVERALL, SCORE_KEYS
 from analyze.inputs.tasks import Task
-from analyze.judging.prompt import JudgePrompt
+from analyze.judging.prompt import JudgePrompt, ShownCandidate
 from analyze.judging.ranking import kendall_tau
 from analyze.judging.verdict import Issue, Verdict
 
@@ -116,20 +116,7 @@ def merge_passes(task: Task, passes: list[Pass]) -> dict[str, Any]:
         for item in one.prompt.shown:
             cid = item.candidate.candidate_id
             truncated[cid] = truncated.get(cid, False) or item.truncated
-    candidates = [
-        {
-            "candidate_id": item.candidate.candidate_id,
-            "model": item.candidate.model,
-            "label": item.label,
-            "position": item.position,
-            "truncated": truncated[item.candidate.candidate_id],
-            "code_chars": len(item.candidate.code),
-            "passed": item.candidate.passed,
-            "scores": scores[item.candidate.candidate_id],
-            "rank": ranks[item.candidate.candidate_id],
-        }
-        for item in forward.prompt.shown
-    ]
+    candidates = [_candidate_entry(item, truncated, scores, ranks) for item in forward.prompt.shown]
     return {
         "task_id": task.task_id,
         "line": task.line,
@@ -140,4 +127,28 @@ def merge_passes(task: Task, passes: list[Pass]) -> dict[str, Any]:
         "rationale": forward.verdict.rationale,
         "ranking_repaired": any(one.verdict.ranking_repair is not None for one in passes),
         "swap": swap_record(passes),
+    }
+
+
+def _candidate_entry(
+    item: ShownCandidate,
+    truncated: dict[str, bool],
+    scores: dict[str, dict[str, float]],
+    ranks: dict[str, int],
+) -> dict[str, Any]:
+    cid = item.candidate.candidate_id
+    passed, source = item.candidate.truth
+    execution = item.candidate.execution
+    return {
+        "candidate_id": cid,
+        "model": item.candidate.model,
+        "label": item.label,
+        "position": item.position,
+        "truncated": truncated[cid],
+        "code_chars": len(item.candidate.code),
+        "passed": passed,
+        "passed_source": source,
+        "execution": execution.as_record() if execution is not None else None,
+        "scores": scores[cid],
+        "rank": ranks[cid],
     }

@@ -23,6 +23,7 @@ from analyze.constants import (
     OVERALL_STEP,
     TRUNCATION_MARKER,
 )
+from analyze.inputs.outcomes import one_line
 from analyze.inputs.tasks import Candidate, Task
 from analyze.judging.budget import PREFERRED_BOUNDS, VerdictBounds
 from analyze.judging.ranking import rotated
@@ -116,9 +117,29 @@ def truncate_to_tokens(code: str, max_tokens: int) -> tuple[str, bool]:
     return kept + TRUNCATION_MARKER.format(shown=len(kept), total=len(code)), True
 
 
+# How much of a test result the judge is shown per candidate (its detail is candidate-made text).
+FEEDBACK_MAX_CHARS = 300
+
+
+def test_feedback(candidate: Candidate) -> str | None:
+    """One bounded line saying what running the task's tests on the candidate found; None: not run."""
+    result = candidate.execution
+    if result is None:
+        return None
+    counts = f"{result.tests_passed} of {result.tests_total} tests passed"
+    if result.status == "passed":
+        text = f"passed: {counts}"
+    elif result.status == "not_run":
+        text = f"not run: {result.detail}"
+    else:
+        text = f"{result.status}: {counts}; {result.detail}".rstrip("; ")
+    return one_line(text, FEEDBACK_MAX_CHARS)
+
+
 def delimiter_tag(task: Task, seed: int) -> str:
     """A short hex tag absent from every text in the task (rehashed on the rare collision)."""
     texts = [task.problem, *(c.code for c in task.candidates)]
+    texts += [text for c in task.candidates if (text := test_feedback(c)) is not None]
     for salt in range(1000):
         tag = "#" + hashlib.sha256(f"{seed}:{task.task_id}:{salt}".encode()).hexdigest()[:12]
         if not any(tag in text for text in texts):
@@ -148,7 +169,10 @@ def build_prompt(
     max_input_tokens: int,
     prompts_dir: Path | None = None,
     bounds: VerdictBounds = PREFERRED_BOUNDS,
+    feedback: bool = False,
 ) -> JudgePrompt:
+    """The prompt for `task` in `order`; with `feedback`, each candidate that ran the task's tests is
+    followed by a TEST RESULT block, fenced like all task text."""
     candidates = forward_order(task, seed)
     if order == ORDER_ROTATED:
         candidates = rotated(candidates)
@@ -156,6 +180,11 @@ def build_prompt(
     system = load_prompt(SYSTEM_PROMPT_FILE, prompts_dir)
     template = load_prompt(USER_PROMPT_FILE, prompts_dir)
     labels = [label_for(i) for i in range(len(candidates))]
+    results = {
+        label: fence(f"TEST RESULT {label}", tag, text)
+        for label, cand in zip(labels, candidates, strict=True)
+        if feedback and (text := test_feedback(cand)) is not None
+    }
     values = {
         "language": task.language,
         "problem": fence("PROBLEM", tag, task.problem),
@@ -166,6 +195,7 @@ def build_prompt(
     }
     # Measured with the preferred (widest) limits, so tighter ones never change what is truncated.
     overhead = estimate_tokens(system) + estimate_tokens(render(template, values))
+    overhead += sum(estimate_tokens(block + "\n") for block in results.values())
     values.update(limit_values(bounds))
     # Each block also costs its fences, the blank line between blocks and, when cut, the marker.
     wrapping = estimate_tokens(fence(f"CANDIDATE {labels[-1]}", tag, "") + "\n\n")
@@ -179,6 +209,8 @@ def build_prompt(
         code, truncated = truncate_to_tokens(cand.code, per_candidate)
         shown.append(ShownCandidate(label=label, position=position, candidate=cand, truncated=truncated))
         blocks.append(fence(f"CANDIDATE {label}", tag, code))
+        if label in results:
+            blocks[-1] += "\n" + results[label]
     values["candidates"] = "\n\n".join(blocks)
     messages = [
         {"role": "system", "content": system},

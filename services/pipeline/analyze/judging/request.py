@@ -161,6 +161,7 @@ def build_request(
             max_input_tokens=input_budget,
             prompts_dir=settings.prompts_dir,
             bounds=bounds,
+            feedback=settings.exec_feedback,
         )
 
     prompt = prompt_for(PREFERRED_BOUNDS)

@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from analyze.execution.executor import TaskExecutor
+from analyze.execution.reuse import Executed, executions_line, read_executed, reuse
 from analyze.fleet.concurrency import Limiter
 from analyze.fleet.multi_vllm import BackendPool
 from analyze.fleet.readiness import FleetNotReadyError, Readiness
@@ -101,6 +103,7 @@ class Run:
         queue_size: int = 256,
         readiness: Readiness | None = None,
         fail_fast_after: int = 0,
+        executor: TaskExecutor | None = None,
     ) -> None:
         self.input_path = input_path
         self.output_dir = output_dir
@@ -112,7 +115,9 @@ class Run:
         self.active = slots
         self.stats = RunStats(run_id=new_run_id())
         self.settings = settings
-        self.fingerprint = run_fingerprint(settings, target)
+        self.executor = executor  # None: the tests tasks carry are not run
+        self.executed: dict[str, Executed] = {}  # executions.jsonl of tasks not judged yet
+        self.fingerprint = run_fingerprint(settings, target, executing=executor is not None)
         self.digest = fingerprint_digest(self.fingerprint)
         self.judge = TaskJudge(
             pool, limiter, settings, target, self.stats.run_id, fingerprint=self.digest, readiness=readiness
@@ -187,7 +192,25 @@ class Run:
         if not job.cancelled() and job.exception() is not None:  # a bug: never drop a task silently
             self.stop(f"internal error while finishing a task: {job.exception()!r}")
 
+    async def _executed(self, task: Task, journal: Journal) -> Task | None:
+        """The task with its candidates' test results: from an earlier run when still valid, else run
+        now and journaled before the judge sees them; None when the journal could not be written."""
+        assert self.executor is not None
+        timeout = self.settings.exec_timeout_s
+        earlier = reuse(task, self.executed.pop(task.task_id, None), timeout)
+        if earlier is not None:
+            return earlier
+        task = await self.executor.run(task)
+        if not self._write(journal.executions, executions_line(self.stats.run_id, task, timeout)):
+            return None
+        return task
+
     async def _judge_one(self, task: Task, journal: Journal) -> None:
+        if self.executor is not None and task.tests is not None:
+            executed = await self._executed(task, journal)
+            if executed is None:
+                return
+            task = executed
         try:
             result = await self.judge.judge(task)
         except FleetNotReadyError as exc:
@@ -229,6 +252,8 @@ class Run:
                 index = index_results(self.output_dir)
                 self._guard_resume(index.fingerprints)
                 done = index.task_ids
+                if self.executor is not None:
+                    self.executed = read_executed(self.output_dir, done)
                 self.console.line()
                 self.console.say("read")
                 plan = DispatchPlan() if self.settings.dispatch_order == ORDER_LONGEST_FIRST else None

@@ -1,0 +1,51 @@
+"""What json.loads accepts but later steps cannot handle, checked once per input line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyze.constants import MAX_INPUT_JSON_DEPTH
+from analyze.inputs.errors import TaskError
+
+
+def _json_path(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
+
+
+def check_json_value(value: Any) -> None:
+    """Reject what json.loads accepts but later steps cannot handle: text that cannot be encoded as
+    UTF-8 (a lone surrogate escape such as \\ud800) and nesting deeper than MAX_INPUT_JSON_DEPTH.
+
+    Iterative, so the check itself cannot hit the recursion limit.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if len(path) > MAX_INPUT_JSON_DEPTH:
+            raise TaskError(
+                f"nested deeper than {MAX_INPUT_JSON_DEPTH} levels (under '{_json_path(path[:1])}')"
+            )
+        if isinstance(item, str):
+            _check_text(item, path)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                _check_text(key, (*path, key), is_key=True)
+                stack.append((child, (*path, key)))
+        elif isinstance(item, list):
+            stack.extend((child, (*path, index)) for index, child in enumerate(item))
+
+
+def _check_text(text: str, path: tuple[str | int, ...], *, is_key: bool = False) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        parent = _json_path(path[:-1])
+        if is_key:
+            where = f"a key under '{parent}'" if parent else "a top-level key"
+        else:
+            where = f"field '{_json_path(path)}'"
+        bad = text[exc.start : exc.end].encode("unicode_escape").decode("ascii")
+        raise TaskError(
+            f"{where} holds text that cannot be encoded as UTF-8 "
+            f"(lone surrogate {bad} at character {exc.start})"
+        ) from exc
