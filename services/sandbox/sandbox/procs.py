@@ -84,6 +84,8 @@ class Reaper:
             if child is None:
                 continue  # an orphan: reaped, nothing waits for it
             child.exited = Exit(os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime)
-            child.done.set()
+            # wake first, done second: the waiter closes the wake pipe once done is set, and its fd
+            # number may be another run's pipe a moment later
             with contextlib.suppress(OSError):
                 os.write(child.wake_w, b"x")
+            child.done.set()
