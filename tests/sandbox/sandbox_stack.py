@@ -74,7 +74,8 @@ def sandbox_container(tmp: Path) -> Iterator[Sandbox]:
     build_images("sandbox")
     project = f"sbx-test-{uuid.uuid4().hex[:8]}"
     socket_dir = tmp / "socket"
-    socket_dir.mkdir(mode=0o700)
+    socket_dir.mkdir()
+    socket_dir.chmod(0o755)  # as a named volume's root: candidates find the socket, the server refuses them
     override = tmp / "override.yml"
     override.write_text(OVERRIDE.format(secret=SECRET, socket_dir=socket_dir))
     up = compose(project, override, "up", "-d", "sandbox")

@@ -18,10 +18,13 @@ from pathlib import Path
 
 from sandbox.procs import Reaper
 
-# As the slot's uid: kill everything of that uid until nothing is left, then empty the scratch dir
-# (chmod first: a candidate may have made a directory unreadable to itself). kill -1 spares the caller.
+# As the slot's uid: SIGKILL to every process of that uid, then empty the scratch dir (chmod first: a
+# candidate may have made a directory unreadable to itself). One kill(-1) is one sweep of the kernel's
+# task list under its lock: no fork completes meanwhile (a forking parent has the SIGKILL pending and its
+# fork is abandoned), so nothing escapes it; the second is for good measure. Its exit status tells
+# nothing: kill(-1) succeeds whenever any other process exists, even one it may not signal.
 CLEANUP_SCRIPT = (
-    'while kill -s KILL -- -1 2>/dev/null; do :; done; [ "$1" = wipe ] || exit 0; '
+    'kill -s KILL -- -1 2>/dev/null; kill -s KILL -- -1 2>/dev/null; [ "$1" = wipe ] || exit 0; '
     'chmod -R u+rwX -- "$2" 2>/dev/null; find "$2" -mindepth 1 -delete'
 )
 
