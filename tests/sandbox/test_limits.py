@@ -10,40 +10,56 @@ from .shapes import GOOD, script, stdio
 
 pytestmark = pytest.mark.docker
 
+FORK_BOMB = """
+import os
+while True:
+    try:
+        os.fork()
+    except OSError:
+        pass
+"""
+ESCAPEE = """
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    while True:
+        pass
+time.sleep(60)
+"""
+CREEP = """
+blocks = []
+while True:
+    blocks.append(bytearray(16 * 1024 ** 2))
+"""
+ONE_BIG_FILE = """
+with open("big", "wb") as f:
+    while True:
+        f.write(b"x" * 2 ** 20)
+"""
+MANY_FILES = """
+i = 0
+while True:
+    open(f"f{i}", "wb").write(b"x" * 2 ** 23)
+    i += 1
+"""
 HOSTILE = {
-    "fork bomb": (
-        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
-        ("timeout",),
-    ),  # fmt: skip
-    "busy loop": ("while True:\n    pass\n", ("timeout",)),
-    "setsid escapee": (
-        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    while True:\n        pass\n"
-        "time.sleep(60)\n",
-        ("timeout",),
-    ),  # fmt: skip
-    "huge allocation": ("x = bytearray(8 * 1024 ** 3)\n", ("error",)),
-    "creeping allocation": (
-        "blocks = []\nwhile True:\n    blocks.append(bytearray(16 * 1024 ** 2))\n",
-        ("error",),
-    ),  # fmt: skip
-    "disk filler, one file": (
-        "with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * 2 ** 20)\n",
-        ("error",),
-    ),  # fmt: skip
-    "disk filler, many files": (
-        "i = 0\nwhile True:\n    open(f'f{i}', 'wb').write(b'x' * 2 ** 23)\n    i += 1\n",
-        ("error",),
-    ),  # fmt: skip
-    "output flood": ("import sys\nwhile True:\n    sys.stdout.write('y' * 65536)\n", ("error",)),
-    "stderr flood": ("import sys\nwhile True:\n    sys.stderr.write('y' * 65536)\n", ("error",)),
-    "sleeps past the wall clock": ("import time\ntime.sleep(30)\n", ("timeout",)),
+    "fork bomb": (FORK_BOMB, "timeout"),
+    "busy loop": ("while True:\n    pass\n", "timeout"),
+    "setsid escapee": (ESCAPEE, "timeout"),
+    "huge allocation": ("x = bytearray(8 * 1024 ** 3)\n", "error"),
+    "creeping allocation": (CREEP, "error"),
+    "disk filler, one file": (ONE_BIG_FILE, "error"),
+    "disk filler, many files": (MANY_FILES, "error"),
+    "output flood": ("import sys\nwhile True:\n    sys.stdout.write('y' * 65536)\n", "error"),
+    "stderr flood": ("import sys\nwhile True:\n    sys.stderr.write('y' * 65536)\n", "error"),
+    "sleeps past the wall clock": ("import time\ntime.sleep(30)\n", "timeout"),
 }
 
 
 @pytest.mark.parametrize("code, expected", HOSTILE.values(), ids=HOSTILE.keys())
-def test_hostile_candidate_is_contained(box: Sandbox, code: str, expected: tuple[str, ...]) -> None:
+def test_hostile_candidate_is_contained(box: Sandbox, code: str, expected: str) -> None:
     hostile, neighbour = box.run_together(script("python", code, "", timeout_s=2), GOOD)
-    assert hostile["status"] in expected, hostile
+    assert hostile["status"] == expected, hostile
     assert neighbour["status"] == "passed", neighbour
     assert box.healthy()
     # as many runs as slots, one after another: each lands on a freshly swept slot and passes
