@@ -25,10 +25,6 @@ class Limits:
     stderr_bytes: int = 64 * 1024
     max_body_bytes: int = 2 * MIB  # a larger request is answered 413
 
-    @property
-    def max_body(self) -> int:
-        return self.max_body_bytes
-
     def timeout_for(self, requested: float | None) -> float:
         return min(self.max_timeout_s, requested if requested is not None else self.default_timeout_s)
 

@@ -31,7 +31,6 @@ PROJECT_PREFIX = "sbx-test-"
 @dataclass
 class Sandbox:
     socket: Path
-    host_dir: Path  # holds the socket: the only host path the container sees
 
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         conn = UnixHTTPConnection(str(self.socket), timeout=120)
@@ -79,7 +78,7 @@ def compose_sandbox(repo: Path, tmp: Path, environment: dict[str, str] | None = 
     try:
         if up.returncode != 0:
             raise RuntimeError(f"docker compose up sandbox failed:\n{up.stderr[-3000:]}")
-        box = Sandbox(socket_dir / "sandbox.sock", socket_dir)
+        box = Sandbox(socket_dir / "sandbox.sock")
         deadline = time.monotonic() + START_DEADLINE_S
         while not box.healthy():
             if time.monotonic() > deadline:
