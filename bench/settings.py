@@ -87,6 +87,7 @@ class BenchSizes:
     vllm_tools_max_num_seqs: int = 8
     vllm_tools_headroom: int = 2  # the job's in-flight limit over the instance's slots
     vllm_tools_rounds: int = 2  # ABBA
+    sandbox_executions: int = 600  # scenario 7: per python row (~25 s at 25/s); javascript runs a quarter
     profile: SimProfile = field(default_factory=SimProfile)
 
 
@@ -104,6 +105,7 @@ QUICK = replace(
     vllm_cpu_pipeline_tasks=4,
     vllm_tools_tasks=2,
     vllm_tools_rounds=1,
+    sandbox_executions=80,
     profile=replace(FULL.profile, time_scale=0.05),
 )
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build every image the project needs without pulling from any registry.
 #
-#   scripts/build-images.sh                 # base (when missing) + vllm-sim, pipeline, nginx, vllm-cpu
+#   scripts/build-images.sh                 # base (when missing) + vllm-sim, pipeline, nginx, vllm-cpu, sandbox
 #   scripts/build-images.sh vllm-sim nginx  # only these (and the base when missing)
 #
 # Environment:
@@ -9,6 +9,8 @@
 #                    missing. Set it to e.g. python:3.11-slim-bookworm where a registry is reachable.
 #   NGINX_BASE_IMAGE base of the nginx image: judge-fleet/base:bookworm (Debian's nginx 1.22) when
 #                    BASE_IMAGE is the default, else the official nginx:1.28.0-bookworm.
+#   SANDBOX_BASE_IMAGE base of the sandbox image; default judge-fleet/sandbox-base:bookworm, made by
+#                    debootstrap when missing (python3 + Debian's nodejs only: docs/sandbox.md, "Image")
 #   IMAGE_TAG        tag of the project's images (default dev)
 #   BOOTSTRAP_MIRROR Debian mirror for debootstrap (default: the host's apt mirror, else deb.debian.org)
 #   FORCE=1          rebuild even when an image's inputs are unchanged
@@ -33,10 +35,16 @@ fi
 IMAGE_TAG=${IMAGE_TAG:-dev}
 HOST_PY=${HOST_PY:-python3}
 BUILD=$ROOT/build
-ALL_IMAGES=(vllm-sim pipeline nginx vllm-cpu)
+ALL_IMAGES=(vllm-sim pipeline nginx vllm-cpu sandbox)
 # Debian packages of the base image: python for the services, nginx for the proxy image, a CJK font for
 # the report's charts and word cloud, tini as PID 1.
 BASE_PACKAGES=python3,python3-venv,curl,ca-certificates,nginx-light,gettext-base,tini,procps,fonts-wqy-microhei
+# The sandbox runs hostile code: its own base holds the two runtimes and nothing else (no curl, no
+# nginx, no pip). A second debootstrap costs a minute once per machine; nodejs in the shared base would
+# change every other image's base (all rebuilt) and reach no machine whose base already exists.
+SANDBOX_BASE_TAG=judge-fleet/sandbox-base:bookworm
+SANDBOX_BASE_IMAGE=${SANDBOX_BASE_IMAGE:-$SANDBOX_BASE_TAG}
+SANDBOX_BASE_PACKAGES=python3,nodejs
 
 say() { printf '\033[1mbuild-images:\033[0m %s\n' "$*" >&2; }
 
@@ -47,26 +55,34 @@ host_mirror() {
   echo "${m:-http://deb.debian.org/debian}"
 }
 
-build_base() {
-  if docker image inspect "$BASE_TAG" >/dev/null 2>&1; then return 0; fi
+# debootstrap_image TAG PACKAGES: a minbase bookworm with PACKAGES, imported as TAG, when TAG is missing.
+debootstrap_image() {
+  local tag=$1 packages=$2
+  if docker image inspect "$tag" >/dev/null 2>&1; then return 0; fi
   command -v debootstrap >/dev/null 2>&1 || {
     [ "$(id -u)" = 0 ] || { say "debootstrap is missing; install it (apt-get install debootstrap) or set BASE_IMAGE"; exit 1; }
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
   }
-  local mirror rootfs
+  local mirror rootfs log
   mirror=${BOOTSTRAP_MIRROR:-$(host_mirror)}
-  rootfs=$BUILD/rootfs
+  rootfs=$BUILD/rootfs-${tag//[^a-z0-9]/-}
+  log=$BUILD/debootstrap-${tag//[^a-z0-9]/-}.log
   rm -rf "$rootfs"; mkdir -p "$rootfs"
-  say "debootstrap bookworm from $mirror (about a minute)"
-  debootstrap --variant=minbase --include="$BASE_PACKAGES" bookworm "$rootfs" "$mirror" >"$BUILD/debootstrap.log" 2>&1 \
-    || { tail -n 30 "$BUILD/debootstrap.log" >&2; exit 1; }
+  say "debootstrap bookworm from $mirror for $tag (about a minute)"
+  debootstrap --variant=minbase --include="$packages" bookworm "$rootfs" "$mirror" >"$log" 2>&1 \
+    || { tail -n 30 "$log" >&2; exit 1; }
   chroot "$rootfs" apt-get clean
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin
-  say "docker import -> $BASE_TAG"
+  say "docker import -> $tag"
   tar -C "$rootfs" -c . | docker import \
     --change 'ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1' \
-    --change 'CMD ["/bin/bash"]' - "$BASE_TAG" >/dev/null
+    --change 'CMD ["/bin/bash"]' - "$tag" >/dev/null
   rm -rf "$rootfs"
+}
+
+build_base() { debootstrap_image "$BASE_TAG" "$BASE_PACKAGES"; }
+build_sandbox_base() {
+  if [ "$SANDBOX_BASE_IMAGE" = "$SANDBOX_BASE_TAG" ]; then debootstrap_image "$SANDBOX_BASE_TAG" "$SANDBOX_BASE_PACKAGES"; fi
 }
 
 # Print a hash of a list of paths' contents (files sorted by name, build outputs excluded).
@@ -160,7 +176,14 @@ main() {
   [ ${#images[@]} -gt 0 ] || images=("${ALL_IMAGES[@]}")
   "$ROOT/scripts/docker-env.sh" up
   mkdir -p "$BUILD"
-  if [ "$BASE_IMAGE" = "$BASE_TAG" ] || [ "$NGINX_BASE_IMAGE" = "$BASE_TAG" ]; then build_base; fi
+  # the shared base only when an image built on it is asked for (the sandbox has its own)
+  local name on_shared_base=no
+  for name in "${images[@]}"; do
+    case "$name" in sandbox | sandbox-base) ;; *) on_shared_base=yes ;; esac
+  done
+  if [ "$on_shared_base" = yes ] && { [ "$BASE_IMAGE" = "$BASE_TAG" ] || [ "$NGINX_BASE_IMAGE" = "$BASE_TAG" ]; }; then
+    build_base
+  fi
   for name in "${images[@]}"; do
     case "$name" in
       base) build_base ;;
@@ -168,7 +191,9 @@ main() {
       pipeline) build_image pipeline services/pipeline services/pipeline/Dockerfile "$BASE_IMAGE" yes ;;
       vllm-cpu) build_image vllm-cpu services/vllm-cpu services/vllm-cpu/Dockerfile "$BASE_IMAGE" yes ;;
       nginx) build_image nginx nginx nginx/Dockerfile "$NGINX_BASE_IMAGE" no ;;
-      *) say "unknown image '$name' (known: base ${ALL_IMAGES[*]})"; exit 2 ;;
+      sandbox-base) build_sandbox_base ;;
+      sandbox) build_sandbox_base; build_image sandbox services/sandbox services/sandbox/Dockerfile "$SANDBOX_BASE_IMAGE" no ;;
+      *) say "unknown image '$name' (known: base sandbox-base ${ALL_IMAGES[*]})"; exit 2 ;;
     esac
   done
   # The legacy builder leaves replaced images and multi-stage build stages dangling; drop only ours.
