@@ -68,7 +68,7 @@ def test_published_port_is_loopback_only(stack: Stack) -> None:
 
 
 def test_pipeline_with_the_key_succeeds(stack: Stack) -> None:
-    build_images("pipeline")
+    build_images("pipeline", "sandbox")
     ids = write_tasks(stack.workdir / "data" / "tasks.jsonl", 20)
     output = stack.workdir / "outputs" / "auth"
     job = stack.run_job("tasks.jsonl", output)

@@ -26,7 +26,7 @@ TASKS = 2  # 2 candidates each: short prompts, a few hundred generated tokens pe
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     require_docker_engine()
-    build_images("vllm-cpu", "nginx", "pipeline")
+    build_images("vllm-cpu", "nginx", "pipeline", "sandbox")
     files = ["docker-compose.yml", "compose/cpu.yml"]
     stack = make_stack(tmp_path_factory.mktemp("cpu-stack"), files, SETTINGS, services=None)
     try:

@@ -47,7 +47,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
 
 
 def job_image() -> None:
-    build_images("pipeline")
+    build_images("pipeline", "sandbox")
 
 
 def finish(job, deadline_s: float = JOB_DEADLINE_S) -> str:

@@ -18,7 +18,7 @@ SETTINGS = {"SIM_STARTUP_DELAY": "20", "SIM_TIME_SCALE": "0.05"}
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     require_docker_engine()
-    build_images("vllm-sim", "nginx", "pipeline")
+    build_images("vllm-sim", "nginx", "pipeline", "sandbox")
     stack = sim_pair_stack(tmp_path_factory.mktemp("startup"), SETTINGS)
     try:
         yield stack
