@@ -9,7 +9,7 @@
 #                    missing. Set it to e.g. python:3.11-slim-bookworm where a registry is reachable.
 #   NGINX_BASE_IMAGE base of the nginx image: judge-fleet/base:bookworm (Debian's nginx 1.22) when
 #                    BASE_IMAGE is the default, else the official nginx:1.28.0-bookworm.
-#   SANDBOX_BASE_IMAGE base of the sandbox image; default judge-fleet/sandbox-base:bookworm, made by
+#   SANDBOX_BASE_IMAGE base of the sandbox image; default judge-fleet/sandbox-base:bookworm-HASH, made by
 #                    debootstrap when missing (python3 + Debian's nodejs only: docs/sandbox.md, "Image")
 #   IMAGE_TAG        tag of the project's images (default dev)
 #   BOOTSTRAP_MIRROR Debian mirror for debootstrap (default: the host's apt mirror, else deb.debian.org)
@@ -42,9 +42,11 @@ BASE_PACKAGES=python3,python3-venv,curl,ca-certificates,nginx-light,gettext-base
 # The sandbox runs hostile code: its own base holds the two runtimes and nothing else (no curl, no
 # nginx, no pip). A second debootstrap costs a minute once per machine; nodejs in the shared base would
 # change every other image's base (all rebuilt) and reach no machine whose base already exists.
-SANDBOX_BASE_TAG=judge-fleet/sandbox-base:bookworm
+# numpy: the one library beyond the standard one that code-task solutions commonly import.
+SANDBOX_BASE_PACKAGES=python3,python3-numpy,nodejs
+# The tag names the package list, so a machine holding a base of another list makes the new one.
+SANDBOX_BASE_TAG=judge-fleet/sandbox-base:bookworm-$(printf %s "$SANDBOX_BASE_PACKAGES" | sha256sum | cut -c1-8)
 SANDBOX_BASE_IMAGE=${SANDBOX_BASE_IMAGE:-$SANDBOX_BASE_TAG}
-SANDBOX_BASE_PACKAGES=python3,nodejs
 
 say() { printf '\033[1mbuild-images:\033[0m %s\n' "$*" >&2; }
 
