@@ -231,3 +231,24 @@ def test_run_in_a_container_prints_only_host_paths(
     assert lines[-1] == f"   report_html: {host / 'report.html'}"
     assert str(container) not in result.stdout
     assert f"{host}" in result.stdout and (container / "report.html").exists()
+
+
+def test_validate_says_which_tests_each_task_carries(tmp_path: Path) -> None:
+    humaneval = {"test": "def check(candidate):\n    assert candidate(1, 2) == 3\n", "entry_point": "add"}
+    tasks = [
+        make_task("he", **humaneval),
+        make_task("mbpp", test_list=["assert add(1, 2) == 3"]),
+        make_task("js-he", language="javascript", **humaneval),
+        make_task("plain"),
+        {**make_task("bad"), "test_list": ["assert x", 3]},
+    ]
+    path = write_jsonl(tmp_path / "in.jsonl", tasks)
+    report = json.loads(runner.invoke(app, ["validate", str(path), "--json"]).stdout)
+    assert report["tests"] == {"humaneval": 2, "mbpp": 1, "none": 1}
+    by_id = {t["task_id"]: t for t in report["tasks"]}
+    assert by_id["he"] == {"line": 1, "task_id": "he", "tests": "humaneval", "not_runnable": None}
+    assert "javascript cannot run humaneval" in by_id["js-he"]["not_runnable"]
+    assert report["rejected"] == [{"line": 5, "reason": "line 5: 'test_list'[1] must be text, got int"}]
+    text = runner.invoke(app, ["validate", str(path)]).stdout
+    assert "tests by shape: humaneval 2, mbpp 1, none 1" in text
+    assert "line 3: task 'js-he': its tests will not run" in text

@@ -162,7 +162,9 @@ def validate(
     input_jsonl: Annotated[Path, typer.Argument(help="tasks JSONL")],
     as_json: Annotated[bool, typer.Option("--json", help='print {"valid": n, "rejected": [...]}')] = False,
 ) -> None:
-    """Check the input without calling any model. Exit 0: all valid, 1: some lines rejected, 2: unreadable."""
+    """Check the input without calling any model, and say which tests each task carries (--json: per task).
+
+    Exit 0: all valid, 1: some lines rejected, 2: unreadable."""
     from analyze.inputs.validate import validate_file
 
     try:
@@ -173,9 +175,8 @@ def validate(
     if as_json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:
-        typer.echo(f"{report.valid} valid task(s), {len(report.rejected)} rejected line(s)")
-        for reject in report.rejected:
-            typer.echo(f"  {reject.reason}")
+        for line in report.text_lines():
+            typer.echo(line)
     raise typer.Exit(1 if report.rejected else 0)
 
 
