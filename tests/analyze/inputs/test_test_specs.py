@@ -224,7 +224,7 @@ def test_no_tests_nulls_and_apps_empty_input_output_are_none() -> None:
         ),
         (
             {"input_output": '{"fn_name": "f", "inputs": [[NaN]], "outputs": [1]}'},
-            "'input_output'.inputs[0] holds nan, which has no Python literal",
+            "'input_output' is text but not JSON (NaN is not JSON",
         ),
         ({**MBPP, "tests": "assert True"}, "tests given in two shapes ('test_list' and 'tests')"),
         ({**HUMANEVAL, "input_output": APPS_CALL["input_output"]}, "('test' and 'input_output')"),

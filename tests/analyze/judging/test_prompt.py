@@ -155,3 +155,9 @@ def test_a_test_result_cannot_close_its_fence_or_grow_the_prompt() -> None:
     assert f"BEGIN PROBLEM {tag}>>>" not in text  # the tag found in the result was replaced
     (shown,) = re.findall(r"<<<BEGIN TEST RESULT A (#\w+)>>>\n(.*?)\n<<<END", text)
     assert shown[0] != tag and len(shown[1]) <= 300
+
+
+def test_the_language_sits_inside_its_fence() -> None:
+    text = user_text(replace(task_of("a = 1"), language="C++"))
+    tag = re.search(r"<<<BEGIN PROBLEM (#\w+)>>>", text).group(1)  # type: ignore[union-attr]
+    assert f"<<<BEGIN LANGUAGE {tag}>>>\nC++\n<<<END LANGUAGE {tag}>>>" in text

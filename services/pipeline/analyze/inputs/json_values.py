@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from analyze.constants import MAX_INPUT_JSON_DEPTH
 from analyze.inputs.errors import TaskError
+
+
+class NotJsonConstant(ValueError):
+    """NaN, Infinity or -Infinity: Python's json reads them, but they are not JSON and no strict reader
+    (a browser, jq, pandas' default) would read the journal lines they end up in."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise NotJsonConstant(f"{name} is not JSON (write a number or null)")
+
+
+def strict_loads(text: str | bytes) -> Any:
+    """json.loads without NaN and the infinities."""
+    return json.loads(text, parse_constant=_refuse_constant)
 
 
 def _json_path(path: tuple[str | int, ...]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +26,14 @@ from analyze.constants import (
     UNKNOWN_MODEL,
 )
 from analyze.inputs.errors import TaskError
-from analyze.inputs.json_values import check_json_value
+from analyze.inputs.json_values import NotJsonConstant, check_json_value, strict_loads
 from analyze.inputs.outcomes import PASSED_FROM_EXECUTION, PASSED_FROM_INPUT, ExecutionResult
 from analyze.inputs.test_specs import TestSpec, parse_test_spec
 
 UTF8_BOM = b"\xef\xbb\xbf"
+LANGUAGE_KEYS = ("language", "lang")
+LANGUAGE_MAX_CHARS = 32
+LANGUAGE_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9+#._ -]{{0,{LANGUAGE_MAX_CHARS - 1}}}")
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,21 @@ def _candidates(record: dict[str, Any]) -> tuple[Candidate, ...]:
     return candidates
 
 
+def _language(record: dict[str, Any]) -> str:
+    """The language's name: short and plain, since the judge is shown it (inside the fences) and the
+    report prints it."""
+    key, value = _first_present(record, LANGUAGE_KEYS)
+    if key is None or value == "":
+        return DEFAULT_LANGUAGE
+    if not isinstance(value, str) or not LANGUAGE_NAME.fullmatch(value.strip()):
+        shown = repr(value)[:60]
+        raise TaskError(
+            f"'{key}' must be a plain language name (letters, digits, '+#._-' and spaces, at most "
+            f"{LANGUAGE_MAX_CHARS} characters), got {shown}"
+        )
+    return value.strip()
+
+
 def parse_record(record: Any, line: int) -> Task:
     """Normalize one decoded JSON value into a Task, or raise TaskError naming the field."""
     if not isinstance(record, dict):
@@ -148,13 +167,13 @@ def parse_record(record: Any, line: int) -> Task:
     task_id = _task_id(record)
     problem = _problem(record)
     candidates = _candidates(record)
-    language = record.get("language") or record.get("lang") or DEFAULT_LANGUAGE
+    language = _language(record)
     meta = record.get("meta")
     return Task(
         task_id=task_id,
         line=line,
         problem=problem,
-        language=str(language),
+        language=language,
         candidates=candidates,
         meta=meta if isinstance(meta, dict) else {},
         tests=parse_test_spec(record),
@@ -178,9 +197,11 @@ def _parse_line(raw: bytes, line: int) -> Task | None:
     if text is None:
         return None
     try:
-        record = json.loads(text)
+        record = strict_loads(text)
     except json.JSONDecodeError as exc:
         raise TaskError(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    except NotJsonConstant as exc:
+        raise TaskError(str(exc)) from exc
     except RecursionError as exc:  # the decoder recurses once per nesting level
         raise TaskError(f"nested too deeply to read (over {MAX_INPUT_JSON_DEPTH} levels)") from exc
     check_json_value(record)

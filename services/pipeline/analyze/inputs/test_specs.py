@@ -15,7 +15,6 @@ Decisions (docs/pipeline.md, "Tests in the input"):
 
 from __future__ import annotations
 
-import json
 import keyword
 import math
 import re
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from analyze.inputs.errors import TaskError
-from analyze.inputs.json_values import check_json_value
+from analyze.inputs.json_values import check_json_value, strict_loads
 
 Shape = Literal["humaneval", "mbpp", "stdio", "apps", "script"]
 Kind = Literal["humaneval", "assertions", "stdio", "script"]
@@ -268,8 +267,8 @@ def _apps(record: dict[str, Any]) -> TestSpec:
                 f"'input_output' is {len(value)} characters long; tests are limited to {MAX_TEST_BYTES} bytes"
             )
         try:
-            value = json.loads(value)
-        except (ValueError, RecursionError) as exc:  # ValueError: bad JSON or an integer too long
+            value = strict_loads(value)
+        except (ValueError, RecursionError) as exc:  # bad JSON, NaN, or an integer too long
             raise TaskError(f"'input_output' is text but not JSON ({exc})") from exc
         check_json_value({"input_output": value})
     if not isinstance(value, dict):

@@ -138,7 +138,7 @@ def test_feedback(candidate: Candidate) -> str | None:
 
 def delimiter_tag(task: Task, seed: int) -> str:
     """A short hex tag absent from every text in the task (rehashed on the rare collision)."""
-    texts = [task.problem, *(c.code for c in task.candidates)]
+    texts = [task.problem, task.language, *(c.code for c in task.candidates)]
     texts += [text for c in task.candidates if (text := test_feedback(c)) is not None]
     for salt in range(1000):
         tag = "#" + hashlib.sha256(f"{seed}:{task.task_id}:{salt}".encode()).hexdigest()[:12]
@@ -186,7 +186,7 @@ def build_prompt(
         if feedback and (text := test_feedback(cand)) is not None
     }
     values = {
-        "language": task.language,
+        "language": fence("LANGUAGE", tag, task.language),
         "problem": fence("PROBLEM", tag, task.problem),
         "count": str(len(candidates)),
         "labels": ", ".join(labels),
