@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from analyze.journal.store import (
     Journal,
     JournalBusyError,
     JsonlAppender,
+    SymlinkRefused,
     iter_journal,
     judged_task_ids,
     repair_torn_tail,
@@ -83,3 +85,17 @@ def test_second_writer_on_one_directory_is_refused(tmp_path: Path) -> None:
         Journal(tmp_path)
     with Journal(tmp_path) as journal:  # released on close
         journal.results.append({"task_id": "a"})
+
+
+@pytest.mark.parametrize("name", ["rejects.jsonl", "results.jsonl", ".analyze.lock"])
+def test_a_journal_file_planted_as_a_symlink_is_refused_and_its_target_untouched(
+    tmp_path: Path, name: str
+) -> None:
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).symlink_to(target)
+    with pytest.raises(SymlinkRefused, match=rf"{re.escape(name)} is a symbolic link"), Journal(out):
+        pass
+    assert target.read_text() == "keep me\n"

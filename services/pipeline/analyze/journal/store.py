@@ -6,6 +6,7 @@ torn last line; `repair_torn_tail` cuts it off before the next run appends, and 
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -102,6 +103,29 @@ def judged_task_ids(output_dir: Path) -> set[str]:
     return index_results(output_dir).task_ids
 
 
+class SymlinkRefused(OSError):
+    """An output file planted as a symbolic link: writing through it would change whatever it points at."""
+
+
+def _symlink_refused(path: Path) -> SymlinkRefused:
+    return SymlinkRefused(errno.ELOOP, f"{path} is a symbolic link; analyze writes only regular files")
+
+
+def refuse_symlink(path: Path) -> None:
+    if path.is_symlink():
+        raise _symlink_refused(path)
+
+
+def open_output(path: Path, flags: int, mode: int = 0o644) -> int:
+    """os.open that never follows a symbolic link at `path` (O_NOFOLLOW) and says so when one is there."""
+    try:
+        return os.open(path, flags | os.O_NOFOLLOW, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _symlink_refused(path) from exc
+        raise
+
+
 def repair_torn_tail(path: Path) -> bool:
     """Cut an incomplete last line so the next append starts on a fresh line; True if something was cut."""
     if not path.exists():
@@ -134,11 +158,12 @@ class JsonlAppender:
 
     def __init__(self, path: Path, *, truncate: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        refuse_symlink(path)
         if not truncate:
             repair_torn_tail(path)
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if truncate else 0)
         self.path = path
-        self._fd: int | None = os.open(path, flags, 0o644)
+        self._fd: int | None = open_output(path, flags)
 
     def append(self, record: dict[str, Any]) -> None:
         if self._fd is None:
@@ -171,7 +196,7 @@ class Journal:
         self.output_dir = output_dir
         output_dir.mkdir(parents=True, exist_ok=True)
         # The kernel drops the lock when the process dies, even by kill -9, so it never goes stale.
-        self._lock_fd = os.open(output_dir / LOCK_FILE, os.O_WRONLY | os.O_CREAT, 0o644)
+        self._lock_fd = open_output(output_dir / LOCK_FILE, os.O_WRONLY | os.O_CREAT)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
