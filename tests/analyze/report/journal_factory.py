@@ -42,10 +42,17 @@ class JournalDir:
         positions: Sequence[int] | None = None,
         passed: Sequence[bool | None] | None = None,
         code_chars: Sequence[int] | None = None,
+        executions: Sequence[dict[str, Any] | None] | None = None,
+        passed_source: Sequence[str | None] | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
         """`ranked` lists (model, overall or full scores) best first; candidate ids are c1, c2, ...
-        `positions`, `passed` and `code_chars` are per candidate in the same order (best first)."""
+        `positions`, `passed`, `code_chars`, `executions` and `passed_source` are per candidate in the same
+        order (best first). With `executions` and no `passed`, `passed` and `passed_source` follow from
+        them as the job writes them (passed -> true; failed, error, timeout -> false; not_run -> null)."""
+        if executions is not None and passed is None:
+            passed = [outcome(e) for e in executions]
+            passed_source = passed_source or [None if p is None else "execution" for p in passed]
         candidates = []
         for rank, (model, score) in enumerate(ranked, start=1):
             position = positions[rank - 1] if positions else rank - 1
@@ -62,6 +69,10 @@ class JournalDir:
                 candidate["passed"] = passed[rank - 1]
             if code_chars is not None:
                 candidate["code_chars"] = code_chars[rank - 1]
+            if executions is not None:
+                candidate["execution"] = executions[rank - 1]
+            if passed_source is not None:
+                candidate["passed_source"] = passed_source[rank - 1]
             candidates.append(candidate)
         line = {
             "schema": 1,
@@ -124,6 +135,32 @@ class JournalDir:
                 "interrupted": False,
             },
         )
+
+
+def execution(
+    status: str,
+    tests_passed: int | None = None,
+    tests_total: int = 3,
+    detail: str = "",
+    duration_s: float = 0.1,
+) -> dict[str, Any]:
+    """A candidate's `execution` object; `tests_passed` defaults to all for passed, else none."""
+    if tests_passed is None:
+        tests_passed = tests_total if status == "passed" else 0
+    return {
+        "status": status,
+        "tests_passed": tests_passed,
+        "tests_total": tests_total,
+        "duration_s": duration_s,
+        "detail": detail,
+    }
+
+
+def outcome(execution: dict[str, Any] | None) -> bool | None:
+    """`passed` as the job derives it from an execution."""
+    if execution is None or execution["status"] == "not_run":
+        return None
+    return execution["status"] == "passed"
 
 
 def request(

@@ -1,9 +1,9 @@
 import json
 
 import pytest
-from analyze.report.journal import JournalError, read_journal
+from analyze.report.journal import Execution, JournalError, read_journal
 
-from .journal_factory import JournalDir
+from .journal_factory import JournalDir, execution
 
 
 def test_missing_files_read_as_empty(journal: JournalDir) -> None:
@@ -115,3 +115,66 @@ def test_resume_and_report_agree_on_what_results_hold(journal: JournalDir, tail:
     except JournalError:
         reported = {"t1"}  # refused with the line named: nothing beyond t1 counted
     assert done == reported == {"t1"}
+
+
+def test_execution_and_passed_source_are_read(journal: JournalDir) -> None:
+    journal.result(
+        "t1",
+        [("A", 8), ("B", 6), ("C", 4)],
+        executions=[execution("passed"), execution("timeout", 1, 3, "case 1: 2 s"), execution("not_run")],
+    )
+    journal.result("t2", [("A", 5)], passed=[True], passed_source=["input"])
+    a, b, c, d = read_journal(journal.path).candidates
+    assert (a.passed, a.passed_source, a.execution) == (True, "execution", Execution("passed", 3, 3, 0.1, ""))
+    assert (b.passed, b.execution.status, b.execution.tests_passed, b.execution.detail) == (
+        False,
+        "timeout",
+        1,
+        "case 1: 2 s",
+    )
+    assert (c.passed, c.passed_source, c.execution.definite) == (None, None, False)
+    assert (d.passed, d.passed_source, d.execution) == (True, "input", None)
+
+
+def test_old_lines_have_no_execution(journal: JournalDir) -> None:
+    journal.result("t1", [("A", 5)], passed=[False])
+    (candidate,) = read_journal(journal.path).candidates
+    assert (candidate.passed, candidate.passed_source, candidate.execution) == (False, None, None)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"passed_source": "oracle"}, r"'candidates\[0\].passed_source' has 'oracle', expected one of input"),
+        ({"passed_source": 1}, r"'candidates\[0\].passed_source' has 1, expected str"),
+        ({"passed": "yes"}, r"'candidates\[0\].passed' has 'yes', expected bool"),
+        ({"execution": "passed"}, r"'candidates\[0\].execution' has 'passed', expected an object or null"),
+        ({"execution": {"tests_passed": 1}}, r"'candidates\[0\].execution.status' is missing"),
+        (
+            {"execution": execution("crashed")},
+            r"'candidates\[0\].execution.status' has 'crashed', expected one of passed, failed",
+        ),
+        (
+            {"execution": execution("passed") | {"tests_total": "3"}},
+            r"'candidates\[0\].execution.tests_total' has '3', expected int",
+        ),
+        (
+            {"execution": execution("passed") | {"tests_passed": True}},
+            r"'candidates\[0\].execution.tests_passed' has True, expected int",
+        ),
+        (
+            {"execution": {k: v for k, v in execution("failed").items() if k != "duration_s"}},
+            r"'candidates\[0\].execution.duration_s' is missing",
+        ),
+        (
+            {"execution": execution("failed") | {"detail": 7}},
+            r"'candidates\[0\].execution.detail' has 7, expected str",
+        ),
+    ],
+)
+def test_bad_execution_fields_are_named(journal: JournalDir, change: dict, message: str) -> None:
+    line = journal.result("t1", [("A", 5)])
+    line["candidates"][0] |= change
+    (journal.path / "results.jsonl").write_text(json.dumps(line) + "\n")
+    with pytest.raises(JournalError, match=r"results.jsonl line 1: field " + message):
+        read_journal(journal.path)

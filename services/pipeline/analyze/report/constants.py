@@ -31,6 +31,14 @@ CHARTS_DIR = "charts"
 WORDCLOUD_PNG = "wordcloud.png"
 REPORT_HTML = "report.html"
 
+# Execution results on candidates (docs/journal-format.md): a definite status is an outcome of the tests;
+# not_run means they could not run (no runtime, unsupported test kind, sandbox unreachable).
+EXEC_STATUSES = ("passed", "failed", "error", "timeout", "not_run")
+EXEC_DEFINITE = ("passed", "failed", "error", "timeout")
+EXEC_PASSED = "passed"
+EXEC_NOT_RUN = "not_run"
+PASSED_SOURCES = ("input", "execution")  # where a candidate's `passed` came from
+
 CONFIDENCE = 0.95
 LATENCY_PERCENTILES = (50, 90, 95, 99)
 

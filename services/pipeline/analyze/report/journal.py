@@ -25,6 +25,22 @@ class JournalError(ValueError):
 
 
 @dataclass(frozen=True)
+class Execution:
+    """What the sandbox said about one candidate's run against its task's tests."""
+
+    status: str  # one of constants.EXEC_STATUSES
+    tests_passed: int
+    tests_total: int
+    duration_s: float
+    detail: str
+
+    @property
+    def definite(self) -> bool:
+        """The tests ran to an outcome (not_run has none)."""
+        return self.status in c.EXEC_DEFINITE
+
+
+@dataclass(frozen=True)
 class Candidate:
     task_id: str
     candidate_id: str
@@ -35,7 +51,9 @@ class Candidate:
     scores: dict[str, float]
     rank: int
     code_chars: int | None = None
-    passed: bool | None = None  # the input's ground truth, None when unlabelled
+    passed: bool | None = None  # ground truth: the input's label, else the execution's; None when unknown
+    passed_source: str | None = None  # "input" | "execution" | None (journals before execution: absent)
+    execution: Execution | None = None  # None: the task was not executed (or the journal predates it)
 
 
 @dataclass(frozen=True)
@@ -110,10 +128,26 @@ class _Line:
             raise JournalError(f"{self.where}: field '{label}' has {value!r}, expected {_kind_name(kind)}")
         return value
 
-    def opt(self, obj: dict[str, Any], name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+    def opt(
+        self,
+        obj: dict[str, Any],
+        name: str,
+        kind: type | tuple[type, ...],
+        default: Any = None,
+        path: str = "",
+    ) -> Any:
         if obj.get(name) is None:
             return default
-        return self.get(obj, name, kind)
+        return self.get(obj, name, kind, path)
+
+    def choice(self, obj: dict[str, Any], name: str, allowed: tuple[str, ...], path: str = "") -> str | None:
+        """An optional string that must be one of `allowed`; an unknown value is named in the error."""
+        value = self.opt(obj, name, str, path=path)
+        if value is not None and value not in allowed:
+            raise JournalError(
+                f"{self.where}: field '{path}{name}' has {value!r}, expected one of {', '.join(allowed)}"
+            )
+        return value
 
 
 def _is_kind(value: Any, kind: type | tuple[type, ...]) -> bool:
@@ -220,8 +254,28 @@ def _candidate(line: _Line, task_id: str, item: Any, path: str) -> Candidate:
         truncated=bool(item.get("truncated", False)),
         scores={name: float(value) for name, value in scores.items()},
         rank=line.get(item, "rank", int, path),
-        code_chars=line.opt(item, "code_chars", int),
-        passed=line.opt(item, "passed", bool),
+        code_chars=line.opt(item, "code_chars", int, path=path),
+        passed=line.opt(item, "passed", bool, path=path),
+        passed_source=line.choice(item, "passed_source", c.PASSED_SOURCES, path),
+        execution=_execution(line, item.get("execution"), f"{path}execution."),
+    )
+
+
+def _execution(line: _Line, item: Any, path: str) -> Execution | None:
+    """A candidate's `execution` object; null or absent: the task was not executed."""
+    if item is None:
+        return None
+    if not isinstance(item, dict):
+        raise JournalError(f"{line.where}: field '{path[:-1]}' has {item!r}, expected an object or null")
+    status = line.choice(item, "status", c.EXEC_STATUSES, path)
+    if status is None:
+        raise JournalError(f"{line.where}: field '{path}status' is missing")
+    return Execution(
+        status=status,
+        tests_passed=line.get(item, "tests_passed", int, path),
+        tests_total=line.get(item, "tests_total", int, path),
+        duration_s=float(line.get(item, "duration_s", NUMBER, path)),
+        detail=line.opt(item, "detail", str, "", path),
     )
 
 
