@@ -1,7 +1,7 @@
 import math
 
 import pytest
-from analyze.report.intervals import mean_ci, t_critical
+from analyze.report.intervals import mean_ci, t_critical, wilson_interval
 
 
 @pytest.mark.parametrize(
@@ -44,3 +44,24 @@ def test_mean_ci_no_values() -> None:
 
 def test_mean_ci_constant_values_zero_width() -> None:
     assert mean_ci([5.0, 5.0, 5.0]) == (5.0, 5.0, 5.0)
+
+
+@pytest.mark.parametrize(
+    ("successes", "n", "low", "high"),
+    # Wilson score bounds at 95% (z = 1.959964): centre (p + z²/2n) / (1 + z²/n), half-width
+    # z / (1 + z²/n) · sqrt(p(1-p)/n + z²/4n²); e.g. 8/10: centre 0.716740, half 0.226578.
+    [
+        (8, 10, 0.490162, 0.943318),
+        (0, 10, 0.0, 0.277533),
+        (10, 10, 0.722467, 1.0),
+        (1, 2, 0.094531, 0.905469),
+    ],
+)
+def test_wilson_interval_known_counts(successes: int, n: int, low: float, high: float) -> None:
+    assert wilson_interval(successes, n) == pytest.approx((low, high), abs=1e-6)
+
+
+def test_wilson_interval_without_trials_and_bad_counts() -> None:
+    assert wilson_interval(0, 0) == (None, None)
+    with pytest.raises(ValueError, match="successes"):
+        wilson_interval(3, 2)

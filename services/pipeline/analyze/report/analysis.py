@@ -11,9 +11,12 @@ import numpy as np
 from analyze.judging.fingerprint import mixes_configurations
 from analyze.report import aggregate, bradley_terry, judge_trust
 from analyze.report import constants as c
+from analyze.report.execution import PASS_RATE_COLUMNS, carries_tests, execution_summary
+from analyze.report.grounded import GROUNDED_COLUMNS, GroundedRanking, grounded_ranking
 from analyze.report.i18n import Texts
 from analyze.report.journal import Journal
 from analyze.report.length_control import fit_length_controlled
+from analyze.report.truth_checks import Miss, judge_misses, miss_figures
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Analysis:
     summary: dict[str, Any]
     warnings: list[str]
     texts: Texts
+    misses: list[Miss]  # tasks whose rank-1 candidate failed while another passed
+    grounded: GroundedRanking | None  # None: the journal carries no execution fields (no tests were run)
 
     def ranked_pairwise(self) -> tuple[list[str], np.ndarray]:
         """Models strongest first and their pairwise win shares in that order (row beats column)."""
@@ -60,8 +65,30 @@ def analyse(
     all_warnings = [*journal.warnings, *warnings]
     summary = _summary(journal, models, dimensions, settings, all_warnings)
     coefficient = controlled.length_coefficient if controlled else None
-    summary["judge"] = judge_summary(journal, coefficient, settings, texts)
-    return Analysis(journal, dimensions, models, wins, rows, summary, all_warnings, texts)
+    misses, eligible = judge_misses(list(aggregate.by_task(candidates).values()))
+    summary["judge"] = judge_summary(journal, coefficient, settings, texts) | miss_figures(misses, eligible)
+    grounded = None
+    summary["execution"] = None
+    if carries_tests(candidates):
+        judge_order = [row["model"] for row in rows]
+        grounded = grounded_ranking(
+            candidates, judge_order, resamples=settings.resamples, seed=settings.seed, prior=settings.prior
+        )
+        summary["execution"] = execution_summary(candidates, models) | {
+            "grounded_ranking": grounded.summary(judge_order)
+        }
+    _add_execution_columns(rows, summary["execution"], grounded)
+    return Analysis(journal, dimensions, models, wins, rows, summary, all_warnings, texts, misses, grounded)
+
+
+def _add_execution_columns(
+    rows: list[dict[str, Any]], execution: dict[str, Any] | None, grounded: GroundedRanking | None
+) -> None:
+    """models.csv's pass-rate and grounded columns: always there, empty for a journal without tests."""
+    rates = execution["models"] if execution else {}
+    for row in rows:
+        row.update(rates.get(row["model"]) or dict.fromkeys(PASS_RATE_COLUMNS))
+        row.update(grounded.row(row["model"]) if grounded else dict.fromkeys(GROUNDED_COLUMNS))
 
 
 def judge_summary(

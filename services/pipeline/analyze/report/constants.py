@@ -26,6 +26,7 @@ SCORES_CSV = "scores.csv"
 MODELS_CSV = "models.csv"
 PAIRWISE_CSV = "pairwise.csv"
 ISSUES_CSV = "issues.csv"
+JUDGE_MISSES_CSV = "judge_misses.csv"
 SUMMARY_JSON = "summary.json"
 CHARTS_DIR = "charts"
 WORDCLOUD_PNG = "wordcloud.png"
@@ -38,6 +39,7 @@ EXEC_DEFINITE = ("passed", "failed", "error", "timeout")
 EXEC_PASSED = "passed"
 EXEC_NOT_RUN = "not_run"
 PASSED_SOURCES = ("input", "execution")  # where a candidate's `passed` came from
+NOT_RUN_REASON_CHARS = 160  # a not_run reason is bucketed by its first this many characters
 
 CONFIDENCE = 0.95
 LATENCY_PERCENTILES = (50, 90, 95, 99)
@@ -95,3 +97,5 @@ WORDCLOUD_DOMAIN_STOPWORDS = frozenset(_DOMAIN_STOPWORDS_TEXT.split())
 
 CHART_DPI = 110
 HTML_MAX_SCORE_ROWS = 500
+HTML_MAX_MISS_ROWS = 50  # judge misses shown on the page; judge_misses.csv has them all
+HTML_MAX_NOT_RUN_REASONS = 10  # not_run reasons listed on the page; summary.json has them all

@@ -1,4 +1,4 @@
-"""Confidence interval of a mean: Student t, without scipy."""
+"""Confidence intervals without scipy: of a mean (Student t) and of a proportion (Wilson score)."""
 
 from __future__ import annotations
 
@@ -68,3 +68,22 @@ def mean_ci(
     variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
     half = t_critical(confidence, n - 1) * math.sqrt(variance / n)
     return mean, mean - half, mean + half
+
+
+def wilson_interval(
+    successes: int, n: int, confidence: float = c.CONFIDENCE
+) -> tuple[float | None, float | None]:
+    """Wilson score interval of a proportion; (None, None) when n = 0.
+
+    Unlike p ± z·sqrt(p(1-p)/n) it stays inside [0, 1] and does not shrink to a point at 0/n or n/n,
+    which small per-model counts hit often."""
+    if n <= 0:
+        return None, None
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be in 0..{n}, got {successes}")
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p = successes / n
+    shrink = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / shrink
+    half = z / shrink * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)

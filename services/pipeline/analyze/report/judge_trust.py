@@ -1,6 +1,7 @@
 """How far the ranking can be trusted: the judge's position bias, constant scores, length bias, retries,
-swap agreement, and its accuracy against the input's ground truth (`passed`). Pure functions of the
-journal; every formula and threshold is in docs/report.md#can-this-ranking-be-trusted.
+swap agreement, and its accuracy against the ground truth (`passed`: the input's label or the execution's
+result). Pure functions of the journal; every formula and threshold is in
+docs/report.md#can-this-ranking-be-trusted.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 from analyze.report import constants as c
 from analyze.report.aggregate import by_task
 from analyze.report.journal import Candidate, Journal
+from analyze.report.truth_checks import auroc_figures, truth_sources
 from analyze.report.verdict_records import JudgePass
 
 
@@ -41,6 +43,8 @@ def judge_figures(
     figures |= attempt_figures(journal)
     figures |= swap_figures(journal)
     figures |= truth_figures(groups, resamples, seed)
+    figures["truth_sources"] = truth_sources(groups)
+    figures |= auroc_figures(groups, resamples, seed)
     figures["length_score_corr"] = length_score_corr(groups)
     figures["length_coefficient"] = length_coefficient
     return figures

@@ -10,12 +10,17 @@ import pandas as pd
 from analyze.report import aggregate
 from analyze.report import constants as c
 from analyze.report.analysis import Analysis
+from analyze.report.execution import PASS_RATE_COLUMNS
+from analyze.report.grounded import GROUNDED_COLUMNS
+from analyze.report.journal import Execution
+from analyze.report.truth_checks import MISS_COLUMNS, miss_row
 
 SCORE_KEYS = ["task_id", "candidate_id", "model", "label", "position", "truncated", "code_chars", "passed"]
+EXECUTION_KEYS = ["passed_source", "exec_status", "tests_passed", "tests_total"]
 
 
 def scores_frame(analysis: Analysis) -> pd.DataFrame:
-    columns = [*SCORE_KEYS, *analysis.dimensions, "rank"]
+    columns = [*SCORE_KEYS, *EXECUTION_KEYS, *analysis.dimensions, "rank"]
     rows = (
         [
             candidate.task_id,
@@ -26,14 +31,21 @@ def scores_frame(analysis: Analysis) -> pd.DataFrame:
             candidate.truncated,
             candidate.code_chars,
             candidate.passed,
+            candidate.passed_source,
+            *_execution_cells(candidate.execution),
             *(candidate.scores.get(name) for name in analysis.dimensions),
             candidate.rank,
         ]
         for candidate in analysis.journal.candidates
     )
     frame = pd.DataFrame.from_records(list(rows), columns=columns)
-    frame["code_chars"] = frame["code_chars"].astype("Int64")  # integers, empty where unknown
+    for name in ("code_chars", "tests_passed", "tests_total"):
+        frame[name] = frame[name].astype("Int64")  # integers, empty where unknown
     return frame
+
+
+def _execution_cells(run: Execution | None) -> tuple[str | None, int | None, int | None]:
+    return (None, None, None) if run is None else (run.status, run.tests_passed, run.tests_total)
 
 
 def models_frame(analysis: Analysis) -> pd.DataFrame:
@@ -41,7 +53,7 @@ def models_frame(analysis: Analysis) -> pd.DataFrame:
     for name in analysis.dimensions:
         columns += [f"{name}_mean", f"{name}_ci_low", f"{name}_ci_high"]
     columns += ["mean_rank", "wins", "comparisons", "win_rate", "bt_strength", "bt_ci_low", "bt_ci_high"]
-    columns += ["bt_lc_strength"]
+    columns += ["bt_lc_strength", *PASS_RATE_COLUMNS, *GROUNDED_COLUMNS]
     return pd.DataFrame.from_records(analysis.model_rows, columns=columns)
 
 
@@ -50,6 +62,14 @@ def pairwise_frame(analysis: Analysis) -> pd.DataFrame:
     models, shares = analysis.ranked_pairwise()
     frame = pd.DataFrame(shares, index=models, columns=models)
     frame.index.name = "model"
+    return frame
+
+
+def misses_frame(analysis: Analysis) -> pd.DataFrame:
+    """judge_misses.csv: every task whose rank-1 candidate failed while another passed, in input order."""
+    frame = pd.DataFrame.from_records([miss_row(m) for m in analysis.misses], columns=list(MISS_COLUMNS))
+    for name in ("tests_passed", "tests_total", "best_passing_rank"):
+        frame[name] = frame[name].astype("Int64")
     return frame
 
 
@@ -73,12 +93,14 @@ def write_tables(analysis: Analysis, output_dir: Path) -> dict[str, Path]:
         "models_csv": output_dir / c.MODELS_CSV,
         "pairwise_csv": output_dir / c.PAIRWISE_CSV,
         "issues_csv": output_dir / c.ISSUES_CSV,
+        "judge_misses_csv": output_dir / c.JUDGE_MISSES_CSV,
         "summary_json": output_dir / c.SUMMARY_JSON,
     }
     scores_frame(analysis).to_csv(paths["scores_csv"], index=False)
     models_frame(analysis).to_csv(paths["models_csv"], index=False)
     pairwise_frame(analysis).to_csv(paths["pairwise_csv"])
     issues_frame(analysis).to_csv(paths["issues_csv"])
+    misses_frame(analysis).to_csv(paths["judge_misses_csv"], index=False)
     paths["summary_json"].write_text(
         json.dumps(analysis.summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
