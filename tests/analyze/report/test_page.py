@@ -11,7 +11,7 @@ from PIL import Image, ImageStat
 from tests.prereq import requires
 
 from .cjk_font import WQY, needs_cjk_font
-from .journal_factory import JournalDir, issue, request
+from .journal_factory import JournalDir, execution, issue, request
 
 # Text of every heading, table header, caption, banner line and definition term: what must be translated.
 LABELS = re.compile(r"<(h1|h2|h3|th|figcaption|strong|dt|title)[^>]*>(.*?)</\1>", re.S)
@@ -93,14 +93,33 @@ def labelled_at_chance(journal: JournalDir) -> None:
     journal.run(0.0, 12.0, tasks_valid=8)
 
 
+def executed_at_chance(journal: JournalDir, tasks: int = 8) -> None:
+    """labelled_at_chance with its labels from executions, a not_run and a miss in every task."""
+    for t in range(tasks):
+        journal.result(
+            f"任务-{t}",
+            [("通义千问", 8), ("gpt-4o", 6), ("深度求索", 4), ("通义千问", 3)],
+            executions=[
+                execution("failed", 1, 3, "case 1: expected 4, got 5"),
+                execution("passed"),
+                execution("timeout", 0, 3, "case 0: over 2 s"),
+                execution("not_run", 0, 3, "no javascript runtime (node) in this sandbox"),
+            ],
+            issues=[issue("c1", "通义千问", "没有检查空输入")],
+            requests=[request(f"vllm-{t % 2 + 1}", 1.0 + t / 10)],
+        )
+    journal.run(0.0, 12.0, tasks_valid=tasks)
+
+
 def labels_of(page: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", text).strip() for _tag, text in LABELS.findall(page)]
 
 
-def test_zh_page_has_no_english_label_and_en_page_no_chinese_one(journal: JournalDir) -> None:
+@pytest.mark.parametrize("fill", [labelled_at_chance, executed_at_chance])
+def test_zh_page_has_no_english_label_and_en_page_no_chinese_one(journal: JournalDir, fill) -> None:
     from analyze.report.i18n import EN, ZH
 
-    labelled_at_chance(journal)
+    fill(journal)
     zh_page = build(journal, lang="zh").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in zh_page
     english_only = {EN[key] for key in EN if EN[key] != ZH[key] and not set(EN[key]) & set("{}")}
@@ -114,6 +133,48 @@ def test_zh_page_has_no_english_label_and_en_page_no_chinese_one(journal: Journa
     assert "Can this ranking be trusted?" in en_page and "The judge is no better than chance" in en_page
     # the banner comes before the ranking
     assert en_page.index('id="trust-banner"') < en_page.index("<h2>Ranking</h2>")
+
+
+def cells_of(page: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)]
+
+
+def test_tests_section_in_both_languages(journal: JournalDir) -> None:
+    executed_at_chance(journal)
+    en = build(journal, lang="en").read_text(encoding="utf-8")
+    assert en.index("<h2>Ranking</h2>") < en.index('id="tests"') < en.index("<h2>Charts</h2>")
+    assert "Pass rate per model" in en and "Grounded ranking beside the judge&#x27;s" in en
+    assert "8 candidates not run, by reason" in en
+    assert "The judge&#x27;s first choice failed while another candidate passed: 8 of 8 tasks" in en
+    assert "input labels 0, test executions 24" in en  # the trust table says where the truth came from
+    cells = cells_of(en)
+    assert "failed 1/3" in cells and "case 1: expected 4, got 5" in cells
+    zh = build(journal, lang="zh").read_text(encoding="utf-8")
+    assert "各模型的通过率" in zh and "以测试为准的排名与评审排名对照" in zh
+    assert "8 个候选未运行，按原因统计" in zh
+    assert "输入标签 0 个，测试执行 24 个" in zh
+    zh_cells = cells_of(zh)
+    assert "失败 1/3" in zh_cells and "测试执行" in zh_cells and "超时" in zh_cells
+    assert not {"failed 1/3", "execution", "timeout"} & set(zh_cells)  # statuses and sources translated
+
+
+def test_old_journal_page_says_no_tests_were_run(journal: JournalDir) -> None:
+    labelled_at_chance(journal)
+    page = build(journal, lang="en").read_text(encoding="utf-8")
+    assert "No tests were run: no candidate in this journal carries an execution result." in page
+    assert "Pass rate per model" not in page and "Grounded ranking" not in page
+    assert "input labels 24, test executions 0" in page
+
+
+def test_miss_list_is_capped_on_the_page(journal: JournalDir) -> None:
+    from analyze.report import constants
+
+    executed_at_chance(journal, tasks=constants.HTML_MAX_MISS_ROWS + 5)
+    paths = build_report(journal.path, font_path=WQY, bootstrap_resamples=5, lang="en")
+    page = paths["report_html"].read_text(encoding="utf-8")
+    assert "First 50 of 55; all are in judge_misses.csv." in page
+    assert sum(cell == "case 1: expected 4, got 5" for cell in cells_of(page)) == 50
+    assert len(paths["judge_misses_csv"].read_text(encoding="utf-8").splitlines()) == 56
 
 
 def test_both_languages_hold_the_same_keys() -> None:
@@ -147,10 +208,11 @@ def screenshot(page: Path, png: Path, profile: Path, height: int = 2000) -> Imag
 
 @needs_chromium
 @needs_cjk_font
-@pytest.mark.timeout(120)
-def test_page_renders_in_headless_chromium(journal: JournalDir, tmp_path: Path) -> None:
-    chinese_journal(journal)
-    page = build(journal)
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize(("fill", "lang"), [(chinese_journal, "en"), (executed_at_chance, "zh")])
+def test_page_renders_in_headless_chromium(journal: JournalDir, tmp_path: Path, fill, lang: str) -> None:
+    fill(journal)
+    page = build(journal, lang=lang)
     image = screenshot(page, tmp_path / "report.png", tmp_path / "profile")
     shutil.copy(tmp_path / "report.png", journal.path / "report-screenshot.png")
     assert image.size == (1280, 2000)

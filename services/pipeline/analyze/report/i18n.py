@@ -58,6 +58,72 @@ EN: dict[str, str] = {
     "warn_abs": "|r| ≥ {value}",
     "warn_at_least": "≥ {value}",
     "warn_below": "< {value}",
+    # --- tests and ground truth ---
+    "exec_heading": "Tests and ground truth",
+    "exec_none": "No tests were run: no candidate in this journal carries an execution result.",
+    "exec_pass_rates": "Pass rate per model",
+    "exec_overall": (
+        "{executed} candidates ran to an outcome and {passed} passed ({rate}, 95% interval {low}-{high}); "
+        "{not_run} could not run; {without} have no execution (their task carries no tests)."
+    ),
+    "exec_pass_rate_note": (
+        "Pass rate: passed / (passed + failed + error + timeout) of the model's executed candidates, with a "
+        "95% Wilson score interval; not run is counted apart."
+    ),
+    "exec_not_run": "{n} candidates not run, by reason",
+    "not_run_more": "The {shown} most frequent of {total} reasons; all are in summary.json.",
+    "col_executed": "executed",
+    "col_exec_passed": "passed",
+    "col_pass_rate": "pass rate",
+    "col_wilson": "95% Wilson interval",
+    "col_not_run": "not run",
+    "grounded_heading": "Grounded ranking beside the judge's",
+    "grounded_rule": (
+        "Within a task, a candidate that passed its tests ranks above one that failed; the judge orders "
+        "candidates with the same outcome. Candidates whose outcome is unknown are left out, and the rest of "
+        "their task is ranked among itself. Both strengths are Bradley-Terry fits with the same weights, "
+        "prior and bootstrap."
+    ),
+    "col_judge_rank": "judge rank",
+    "col_grounded_rank": "grounded rank",
+    "col_grounded_bt": "grounded BT strength",
+    "grounded_tau": (
+        "Kendall tau between the two model orders: {tau} over {models} models (1 = the same order)."
+    ),
+    "grounded_counts": (
+        "Grounded on {tasks} tasks and {candidates} candidates; {left_out} candidates left out "
+        "(unknown outcome, or the only known one of their task)."
+    ),
+    "misses_heading": "The judge's first choice failed while another candidate passed: {n} of {tasks} tasks",
+    "misses_none": "None: wherever a candidate passed, the judge's first choice passed.",
+    "misses_first": "First {shown} of {total}; all are in {file}.",
+    "col_task": "task",
+    "col_chosen": "first choice",
+    "col_exec_status": "its result",
+    "col_detail": "detail",
+    "col_best_passing": "best passing candidate",
+    "col_its_rank": "its judge rank",
+    "status_input_label": "failed (input label)",
+    "status_passed": "passed",
+    "status_failed": "failed",
+    "status_error": "error",
+    "status_timeout": "timeout",
+    "status_not_run": "not run",
+    "source_input": "input label",
+    "source_execution": "execution",
+    "fig_truth_sources": "ground truth from",
+    "truth_sources_value": "input labels {input}, test executions {execution}",
+    "fig_truth_auroc": "AUROC of the correctness score, passing vs failing (pooled)",
+    "auroc_value": "{value} [{low}, {high}], {passed} passed / {failed} failed",
+    "fig_first_choice": "first choice failed while another candidate passed",
+    "first_choice_value": "{rate}, {n} of {tasks} tasks",
+    "no_labelled_candidates": "no labelled candidates",
+    "def_auroc": "AUROC of the correctness score",
+    "def_auroc_text": (
+        "The chance that a candidate that passed its tests got a higher correctness score than one that "
+        "failed, ties counting half, over all such pairs of every task (pooled): 0.5 is chance, 1 a perfect "
+        "separation. The interval is the 2.5-97.5 percentile over bootstrap draws of the tasks."
+    ),
     # --- warning sentences (summary.json["judge"]["warnings"]) ---
     "finding_truth_chance": (
         "The judge is no better than chance: it ranked the candidate that passed its tests above the one "
@@ -225,6 +291,10 @@ EN: dict[str, str] = {
     "score_truncated": "truncated",
     "score_code_chars": "code chars",
     "score_passed": "passed",
+    "score_passed_source": "truth from",
+    "score_exec_status": "execution",
+    "score_tests_passed": "tests passed",
+    "score_tests_total": "tests",
     "score_rank": "rank",
 }
 
@@ -268,6 +338,67 @@ ZH: dict[str, str] = {
     "warn_abs": "|r| ≥ {value}",
     "warn_at_least": "≥ {value}",
     "warn_below": "< {value}",
+    "exec_heading": "测试与真实结果",
+    "exec_none": "没有运行测试：本日志中没有候选带有执行结果。",
+    "exec_pass_rates": "各模型的通过率",
+    "exec_overall": (
+        "{executed} 个候选运行出了结果，其中 {passed} 个通过（{rate}，95% 区间 {low}-{high}）；"
+        "{not_run} 个无法运行；{without} 个没有执行（其任务不带测试）。"
+    ),
+    "exec_pass_rate_note": (
+        "通过率：该模型已执行候选中 通过 / (通过 + 失败 + 错误 + 超时)，附 95% Wilson 区间；"
+        "未运行的单独计数。"
+    ),
+    "exec_not_run": "{n} 个候选未运行，按原因统计",
+    "not_run_more": "共 {total} 种原因，显示最常见的 {shown} 种；全部见 summary.json。",
+    "col_executed": "已执行",
+    "col_exec_passed": "通过",
+    "col_pass_rate": "通过率",
+    "col_wilson": "95% Wilson 区间",
+    "col_not_run": "未运行",
+    "grounded_heading": "以测试为准的排名与评审排名对照",
+    "grounded_rule": (
+        "在同一任务中，通过测试的候选排在未通过的之前；结果相同的候选按评审模型的名次排列。"
+        "结果未知的候选不参与，其任务中其余候选在彼此之间排名。两种强度都用相同权重、先验和 bootstrap 的 "
+        "Bradley-Terry 拟合。"
+    ),
+    "col_judge_rank": "评审名次",
+    "col_grounded_rank": "测试名次",
+    "col_grounded_bt": "测试 BT 强度",
+    "grounded_tau": "两种模型顺序之间的 Kendall tau：{tau}（{models} 个模型；1 表示顺序相同）。",
+    "grounded_counts": (
+        "基于 {tasks} 个任务、{candidates} 个候选；{left_out} 个候选未参与"
+        "（结果未知，或是其任务中唯一结果已知的）。"
+    ),
+    "misses_heading": "评审模型的首选未通过测试而另有候选通过：{tasks} 个任务中的 {n} 个",
+    "misses_none": "没有：凡有候选通过的任务，评审模型的首选都通过了。",
+    "misses_first": "显示前 {shown} 个（共 {total} 个）；完整列表见 {file}。",
+    "col_task": "任务",
+    "col_chosen": "首选",
+    "col_exec_status": "其结果",
+    "col_detail": "详情",
+    "col_best_passing": "最佳通过候选",
+    "col_its_rank": "其评审名次",
+    "status_input_label": "未通过（输入标签）",
+    "status_passed": "通过",
+    "status_failed": "失败",
+    "status_error": "错误",
+    "status_timeout": "超时",
+    "status_not_run": "未运行",
+    "source_input": "输入标签",
+    "source_execution": "测试执行",
+    "fig_truth_sources": "真实结果来源",
+    "truth_sources_value": "输入标签 {input} 个，测试执行 {execution} 个",
+    "fig_truth_auroc": "正确性分数区分通过与未通过候选的 AUROC（合并计算）",
+    "auroc_value": "{value} [{low}, {high}]，通过 {passed} 个 / 未通过 {failed} 个",
+    "fig_first_choice": "首选未通过而另有候选通过",
+    "first_choice_value": "{rate}，{tasks} 个任务中的 {n} 个",
+    "no_labelled_candidates": "没有带标签的候选",
+    "def_auroc": "正确性分数的 AUROC",
+    "def_auroc_text": (
+        "在所有任务的全部（通过，未通过）候选对中（合并计算），通过者的正确性分数高于未通过者的概率，"
+        "相等计一半：0.5 为随机，1 为完全区分。区间是对任务做 bootstrap 重抽样的 2.5-97.5 百分位。"
+    ),
     "finding_truth_chance": (
         "评审模型不比随机猜测更好：在 {pairs} 对候选中，它只在 {accuracy:.0%} 的情况下把通过测试的候选"
         "排在未通过的之前（95% 区间 {low:.0%}-{high:.0%}，随机为 50%）。"
@@ -410,6 +541,10 @@ ZH: dict[str, str] = {
     "score_truncated": "截断",
     "score_code_chars": "代码字符数",
     "score_passed": "通过测试",
+    "score_passed_source": "真实结果来源",
+    "score_exec_status": "执行结果",
+    "score_tests_passed": "通过的测试",
+    "score_tests_total": "测试数",
     "score_rank": "名次",
 }
 

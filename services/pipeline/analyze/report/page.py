@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import html
-import math
-from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -15,51 +13,13 @@ import pandas as pd
 
 from analyze.report import constants as c
 from analyze.report.analysis import Analysis
+from analyze.report.execution_section import execution_section
+from analyze.report.html_parts import Cell, ci, fmt, num, pct, table
 from analyze.report.i18n import Texts
-from analyze.report.tables import SCORE_KEYS, issues_frame, scores_frame
+from analyze.report.tables import EXECUTION_KEYS, SCORE_KEYS, issues_frame, scores_frame
 from analyze.report.trust_section import trust_section
 
 _CHARTS = ("chart_ranking", "chart_win_rates", "chart_scores_by_model", "chart_dimensions", "chart_backends")
-
-
-class Cell:
-    """A table cell: escaped text plus a CSS class."""
-
-    def __init__(self, text: str, css: str = "") -> None:
-        self.html = html.escape(text)
-        self.css = css
-
-
-def fmt(value: Any, digits: int = 2) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def pct(value: float | None) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:.0%}"
-
-
-def num(value: Any, digits: int = 2) -> Cell:
-    return Cell(fmt(value, digits), "num")
-
-
-def ci(low: float | None, high: float | None, digits: int = 2) -> Cell:
-    return Cell("" if low is None or high is None else f"[{low:.{digits}f}, {high:.{digits}f}]", "ci")
-
-
-def table(headers: Sequence[str], rows: Iterable[Sequence[Cell | str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = []
-    for row in rows:
-        cells = (cell if isinstance(cell, Cell) else Cell(cell) for cell in row)
-        body.append("<tr>" + "".join(f'<td class="{x.css}">{x.html}</td>' for x in cells) + "</tr>")
-    return (
-        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
 
 
 def image(path: Path, alt: str, caption: str = "") -> str:
@@ -76,6 +36,7 @@ def render(analysis: Analysis, images: dict[str, Path], output_dir: Path) -> str
         trust_section(summary["judge"], t),
         _overview(summary, t),
         _models(analysis) if analysis.model_rows else _empty(t),
+        execution_section(analysis) if analysis.model_rows else "",
         _charts(images, t),
         _pairwise(analysis),
         _issues(analysis, images.get("wordcloud")),
@@ -268,7 +229,10 @@ def _scores(analysis: Analysis) -> str:
     frame: pd.DataFrame = scores_frame(analysis)
     if frame.empty:
         return ""
-    shown = frame.head(c.HTML_MAX_SCORE_ROWS)
+    shown = frame.head(c.HTML_MAX_SCORE_ROWS).copy()
+    # the journal's words for a status or a source, in the page's language (scores.csv keeps them as is)
+    for column, prefix in (("exec_status", "status"), ("passed_source", "source")):
+        shown[column] = shown[column].map(lambda v, p=prefix: v if v is None else t.term(p, v))
     first = t("scores_first", shown=len(shown), total=len(frame), file=c.SCORES_CSV)
     note = f"<p class='muted'>{html.escape(first)}</p>" if len(frame) > len(shown) else ""
     rows = (
@@ -282,7 +246,11 @@ def _scores(analysis: Analysis) -> str:
     return f"<h2>{html.escape(t('scores'))}</h2>{note}{table(headers, rows)}"
 
 
-_SCORE_COLUMNS = (*SCORE_KEYS, "rank")  # translated as scores.csv's own columns, the rest as dimensions
+_SCORE_COLUMNS = (
+    *SCORE_KEYS,
+    *EXECUTION_KEYS,
+    "rank",
+)  # translated as scores.csv's own columns, the rest as dimensions
 
 
 def _definitions(bradley_terry: dict[str, Any], t: Texts) -> str:
@@ -296,6 +264,7 @@ def _definitions(bradley_terry: dict[str, Any], t: Texts) -> str:
             },
         ),
         ("def_bt_lc", {}),
+        ("def_auroc", {}),
         ("def_mean_rank", {}),
         ("def_ci", {}),
         ("def_consistency", {}),

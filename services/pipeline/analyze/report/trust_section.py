@@ -60,6 +60,7 @@ def _rows(judge: dict[str, Any], t: Texts) -> list[tuple[str, str, str, str]]:
     no_swap = t("no_swap")
     not_logged = t("not_logged")
     return [
+        *_truth_rows(judge, t),
         (
             t("fig_truth_accuracy"),
             accuracy_text,
@@ -127,4 +128,40 @@ def _rows(judge: dict[str, Any], t: Texts) -> list[tuple[str, str, str, str]]:
             t("ref_ideal", value="0%"),
             t("warn_at_least", value=_pct(c.TRUST_REPAIRS)),
         ),
+    ]
+
+
+def _truth_rows(judge: dict[str, Any], t: Texts) -> list[tuple[str, str, str, str]]:
+    """Where the truth came from, the correctness score's AUROC, and the first choices that failed."""
+    sources = judge["truth_sources"]
+    labelled = sum(sources.values())
+    none = t("no_labelled_candidates")
+    auroc = judge["truth_auroc"]
+    auroc_text = (
+        none
+        if auroc is None
+        else t(
+            "auroc_value",
+            value=_r(auroc),
+            low=_r(judge["truth_auroc_ci_low"]),
+            high=_r(judge["truth_auroc_ci_high"]),
+            passed=judge["truth_auroc_passed"],
+            failed=judge["truth_auroc_failed"],
+        )
+    )
+    tasks = judge["truth_first_choice_tasks"]
+    first_text = (
+        t(
+            "first_choice_value",
+            rate=_pct(judge["truth_first_choice_miss_rate"]),
+            n=judge["truth_first_choice_misses"],
+            tasks=tasks,
+        )
+        if tasks
+        else none
+    )
+    return [
+        (t("fig_truth_sources"), t("truth_sources_value", **sources) if labelled else none, "", ""),
+        (t("fig_truth_auroc"), auroc_text, t("ref_chance", value="0.5"), ""),
+        (t("fig_first_choice"), first_text, t("ref_ideal", value="0%"), ""),
     ]

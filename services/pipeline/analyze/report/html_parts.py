@@ -1,0 +1,50 @@
+"""Table cells and tables of the HTML page, escaped: shared by page.py and its sections."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+
+class Cell:
+    """A table cell: escaped text plus a CSS class."""
+
+    def __init__(self, text: str, css: str = "") -> None:
+        self.html = html.escape(text)
+        self.css = css
+
+
+def fmt(value: Any, digits: int = 2) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:.0%}"
+
+
+def num(value: Any, digits: int = 2) -> Cell:
+    return Cell(fmt(value, digits), "num")
+
+
+def ci(low: float | None, high: float | None, digits: int = 2) -> Cell:
+    return Cell("" if low is None or high is None else f"[{low:.{digits}f}, {high:.{digits}f}]", "ci")
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Cell | str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = []
+    for row in rows:
+        cells = (cell if isinstance(cell, Cell) else Cell(cell) for cell in row)
+        body.append("<tr>" + "".join(f'<td class="{x.css}">{x.html}</td>' for x in cells) + "</tr>")
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
