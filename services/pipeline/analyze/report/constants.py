@@ -6,11 +6,13 @@ from analyze.constants import OVERALL, SEVERITIES
 
 # DIMENSIONS orders columns and charts; dimensions a judge adds beyond these follow in first-seen order.
 from analyze.constants import RUBRIC_DIMENSIONS as DIMENSIONS
+from analyze.inputs.outcomes import EXEC_STATUSES, FAILING_STATUSES, PASSED_FROM_EXECUTION, PASSED_FROM_INPUT
 from analyze.journal.records import FAILURES_FILE, REJECTS_FILE, RESULTS_FILE, RUNS_FILE
 from analyze.settings import Settings
 
 __all__ = [
     "DIMENSIONS",
+    "EXEC_STATUSES",
     "FAILURES_FILE",
     "OVERALL",
     "REJECTS_FILE",
@@ -32,13 +34,13 @@ CHARTS_DIR = "charts"
 WORDCLOUD_PNG = "wordcloud.png"
 REPORT_HTML = "report.html"
 
-# Execution results on candidates (docs/journal-format.md): a definite status is an outcome of the tests;
-# not_run means they could not run (no runtime, unsupported test kind, sandbox unreachable).
-EXEC_STATUSES = ("passed", "failed", "error", "timeout", "not_run")
-EXEC_DEFINITE = ("passed", "failed", "error", "timeout")
+# Execution results on candidates (docs/journal-format.md), their vocabulary from inputs.outcomes: a
+# definite status is an outcome of the tests; not_run means they could not run (no runtime, unsupported
+# test kind, sandbox silent).
 EXEC_PASSED = "passed"
 EXEC_NOT_RUN = "not_run"
-PASSED_SOURCES = ("input", "execution")  # where a candidate's `passed` came from
+EXEC_DEFINITE = (EXEC_PASSED, *FAILING_STATUSES)
+PASSED_SOURCES = (PASSED_FROM_INPUT, PASSED_FROM_EXECUTION)  # where a candidate's `passed` came from
 NOT_RUN_REASON_CHARS = 160  # a not_run reason is bucketed by its first this many characters
 
 CONFIDENCE = 0.95

@@ -16,7 +16,7 @@ from analyze.report import constants as c
 from analyze.report.journal import Candidate
 
 SCORE = "correctness"
-INPUT = "input"
+INPUT = c.PASSED_SOURCES[0]  # a label without passed_source is the input's
 
 
 def truth_sources(groups: Sequence[Sequence[Candidate]]) -> dict[str, int]:
