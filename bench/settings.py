@@ -88,6 +88,10 @@ class BenchSizes:
     vllm_tools_headroom: int = 2  # the job's in-flight limit over the instance's slots
     vllm_tools_rounds: int = 2  # ABBA
     sandbox_executions: int = 600  # scenario 7: per python row (~25 s at 25/s); javascript runs a quarter
+    # Scenario 8: a fleet judging ~15 verdicts/s (4 x 16 slots, ~4 s a verdict), whose 45 executions/s
+    # the sandbox on these 2 cores can keep up with; more slots would measure the sandbox's capacity.
+    execution_tasks: int = 400
+    execution_profile: SimProfile = field(default_factory=lambda: SimProfile(max_num_seqs=16))
     profile: SimProfile = field(default_factory=SimProfile)
 
 
@@ -106,6 +110,7 @@ QUICK = replace(
     vllm_tools_tasks=2,
     vllm_tools_rounds=1,
     sandbox_executions=80,
+    execution_tasks=80,
     profile=replace(FULL.profile, time_scale=0.05),
 )
 

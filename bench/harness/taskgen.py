@@ -19,19 +19,34 @@ _SNIPPETS = (
     ),
 )
 _MODELS = ("model-a", "model-b", "model-c", "model-d")
+# HumanEval-shaped tests every snippet is checked against: the heapq one keeps duplicates and fails.
+TESTS = {
+    "test": (
+        "def check(candidate):\n"
+        "    assert candidate([3, 1, 3, 2]) == [1, 2, 3]\n"
+        "    assert candidate([]) == []\n"
+    ),
+    "entry_point": "solve",
+}
 
 
 def write_tasks(
-    path: Path, count: int, candidates: int = 3, seed: int = 0, varied: tuple[int, int] | None = None
+    path: Path,
+    count: int,
+    candidates: int = 3,
+    seed: int = 0,
+    varied: tuple[int, int] | None = None,
+    with_tests: bool = False,
 ) -> Path:
     """`count` tasks of `candidates` solutions each; reused when the file already holds exactly that.
 
     `varied=(lo, hi)`: each task draws its N from lo..hi and each candidate 1-4 copies of a snippet, so
     prompts (and with `--output-len prompt:...` the verdicts) differ in length as real tasks do.
+    `with_tests`: each task carries TESTS, for the sandbox to run.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     stamp = path.with_suffix(".params")
-    params = f"{count} {candidates} {seed} {varied}"
+    params = f"{count} {candidates} {seed} {varied} {with_tests}"
     if path.is_file() and stamp.is_file() and stamp.read_text() == params:
         return path
     rng = random.Random(seed)
@@ -50,6 +65,8 @@ def write_tasks(
                     for k, code in enumerate(codes)
                 ],
             }
+            if with_tests:
+                task.update(TESTS)
             out.write(json.dumps(task) + "\n")
     stamp.write_text(params)
     return path
