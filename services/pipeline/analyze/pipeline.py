@@ -22,7 +22,7 @@ from analyze.progress import Console
 from analyze.report import build_report
 from analyze.running.runner import Run, RunStats
 from analyze.running.task_slots import TaskSlots, limit_multiple
-from analyze.settings import Settings
+from analyze.settings import Settings, load_settings
 
 
 class NoModelError(RuntimeError):
@@ -100,18 +100,13 @@ async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> 
         target = await resolve_target(pool, model or settings.model)
         limiter = build_limiter(settings, pool.base_urls)
         run = Run(
-            input_path=settings.input_jsonl,
-            output_dir=settings.output_dir,
+            settings,
             pool=pool,
             limiter=limiter,
-            settings=settings,
             target=target,
             console=console,
-            limit=settings.limit,
-            queue_size=settings.queue_size,
             slots=build_task_slots(settings, limiter),
             readiness=readiness if readiness.enabled else None,
-            fail_fast_after=settings.fail_fast_after,
         )
         try:
             return await run.execute()
@@ -188,7 +183,7 @@ def run_pipeline(
         overrides["input_jsonl"] = Path(input_jsonl)
     if output_dir is not None:
         overrides["output_dir"] = Path(output_dir)
-    settings = (settings or Settings()).model_copy(update=overrides)
+    settings = (settings or load_settings()).model_copy(update=overrides)
     return execute_pipeline(settings, client, report=report).paths
 
 
@@ -202,7 +197,7 @@ def main() -> int:
     except Exception as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    settings = Settings()
+    settings = load_settings()
     for name, path in paths.items():
         print(f"   {name}: {settings.shown_path(path)}")
     return 0
