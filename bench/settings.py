@@ -9,7 +9,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO_ROOT / "bench" / "out"  # git-ignored: generated inputs, journals, logs
 RESULTS_FILE = REPO_ROOT / "bench" / "RESULTS.md"
 NGINX_ENTRYPOINT = REPO_ROOT / "nginx" / "entrypoint.sh"
-NGINX_BINARY = "/usr/sbin/nginx"
 VLLM_CPU_PYTHON = REPO_ROOT / ".venv-vllm" / "bin" / "python"
 
 SIM_MODEL = "sim-model"

