@@ -209,8 +209,10 @@ def export_batch_command(
 def import_batch_command(
     ctx: typer.Context,
     results_jsonl: Annotated[Path, typer.Argument(help="the Batch output file")],
-    input_jsonl: Annotated[Path, option("input_jsonl", "--input", also="the one the export was made from")],
-    output_dir: Annotated[Path, option("output_dir", "-o", "--output-dir")],
+    input_jsonl: Annotated[
+        Path, option("input_jsonl", "--input", also="the one the export was made from", required=True)
+    ],
+    output_dir: Annotated[Path, option("output_dir", "-o", "--output-dir", required=True)],
     requests: Annotated[
         Path | None, typer.Option(help="the exported Batch input: check the settings rebuild it exactly")
     ] = None,

@@ -16,13 +16,14 @@ import typer
 from analyze.settings import Settings, SettingsError, env_names, load_settings
 
 
-def _help(field: str, also: str | None) -> str:
+def _help(field: str, also: str | None, required: bool) -> str:
     info = Settings.model_fields[field]
     text = info.description or field.replace("_", " ")
     if also:
         text += f" ({also})"
     bounds = [_BOUNDS[type(m)](m) for m in info.metadata if type(m) in _BOUNDS]
-    return "; ".join([text, *bounds, "env " + " or ".join(env_names(field))])
+    env = [] if required else ["env " + " or ".join(env_names(field))]  # a required flag: no variable sets it
+    return "; ".join([text, *bounds, *env])
 
 
 _BOUNDS: dict[type, Callable[[Any], str]] = {
@@ -39,9 +40,12 @@ def _shown_default(field: str) -> str | bool:
     return str(info.default)
 
 
-def option(field: str, *flags: str, also: str | None = None, **extra: Any) -> Any:
-    """A typer Option for the Settings field `field` (the command's parameter must be named `field`)."""
-    return typer.Option(*flags, help=_help(field, also), show_default=_shown_default(field), **extra)
+def option(field: str, *flags: str, also: str | None = None, required: bool = False, **extra: Any) -> Any:
+    """A typer Option for the Settings field `field` (the command's parameter must be named `field`).
+    `required`: the command's parameter has no default, so neither the field's default nor its
+    variables apply."""
+    shown = False if required else _shown_default(field)
+    return typer.Option(*flags, help=_help(field, also, required), show_default=shown, **extra)
 
 
 def argument(field: str) -> Any:
