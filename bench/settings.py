@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO_ROOT / "bench" / "out"  # git-ignored: generated inputs, journals, logs
 RESULTS_FILE = REPO_ROOT / "bench" / "RESULTS.md"
 NGINX_ENTRYPOINT = REPO_ROOT / "nginx" / "entrypoint.sh"
-NGINX_BINARY = "/usr/sbin/nginx"
 VLLM_CPU_PYTHON = REPO_ROOT / ".venv-vllm" / "bin" / "python"
 
 SIM_MODEL = "sim-model"
@@ -35,18 +34,9 @@ class SimProfile:
     # on 2 shared cores (scenario 2), so scenario 1 measured the client instead of the balancing.
     time_scale: float = 1.0
 
-    def flags(self) -> list[str]:
-        return [
-            f"--max-num-seqs={self.max_num_seqs}",
-            f"--ttft-overhead-ms={self.ttft_overhead_ms}",
-            f"--prefill-ms-per-token={self.prefill_ms_per_token}",
-            f"--itl-ms={self.itl_ms}",
-            f"--output-len={self.output_len}",
-            f"--load-factor={self.load_factor}",
-            f"--jitter={self.jitter}",
-            f"--time-scale={self.time_scale}",
-            "--max-waiting=100000",
-        ]
+    def options(self) -> dict[str, float | int | str]:
+        """vllm_sim options (snake_case, as `vllm_sim.testing.simulator_command` takes them)."""
+        return {**asdict(self), "max_waiting": 100000}
 
 
 # Scenario 2/3: no latency at all, so only the pipeline (and nginx) costs time.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from vllm_sim.testing import free_port, simulator_command
 
 from bench.harness import procs
 from bench.harness.prom import scrape
@@ -53,16 +53,15 @@ class SimFleet:
 @contextlib.contextmanager
 def sim_fleet(count: int, profile: SimProfile, log_dir: Path, seed: int = 0) -> Iterator[SimFleet]:
     """Start `count` simulators (`vllm-1`...) on free ports; stop them all on exit."""
-    ports = tuple(procs.free_port() for _ in range(count))
+    ports = tuple(free_port() for _ in range(count))
     names = tuple(f"vllm-{i + 1}" for i in range(count))
     with contextlib.ExitStack() as stack:
         started = []
         for index, (port, name) in enumerate(zip(ports, names, strict=True)):
-            cmd = [sys.executable, "-m", "vllm_sim", f"--port={port}", f"--name={name}"]
-            cmd.append(f"--seed={seed + index}")
+            cmd = simulator_command(port, {"name": name, "seed": seed + index, **profile.options()})
             log = log_dir / f"{name}.log"
-            started.append((procs.start([*cmd, *profile.flags()], log), port, log))
+            started.append((procs.start(cmd, log), port, log))
             stack.callback(procs.stop, started[-1][0])
         for proc, port, log in started:  # start all first: they boot in parallel
-            procs.wait_http_ok(f"http://127.0.0.1:{port}/health", proc, log, HEALTH_TIMEOUT_S)
+            procs.wait_up(proc, log, f"http://127.0.0.1:{port}/health", HEALTH_TIMEOUT_S)
         yield SimFleet(ports, names)

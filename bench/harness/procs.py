@@ -1,28 +1,27 @@
-"""Start, watch and stop the local server processes a scenario needs; every one on a free port."""
+"""Start, watch and stop the local server processes a scenario needs; every one on a free port
+(vllm_sim.testing.free_port, the one the tests use too)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
-import socket
 import subprocess
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-import httpx
 import psutil
+from vllm_sim.testing import wait_healthy
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start(cmd: Sequence[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """Run `cmd` in its own process group with stdout and stderr in `log_path`."""
+def start(
+    cmd: Sequence[str],
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    base_env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Run `cmd` in its own process group with stdout and stderr in `log_path`; its environment is
+    `base_env` (default: this process's) with `env` over it."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         return subprocess.Popen(
@@ -30,7 +29,7 @@ def start(cmd: Sequence[str], log_path: Path, env: dict[str, str] | None = None)
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
+            env={**(os.environ if base_env is None else base_env), **(env or {})},
             start_new_session=True,  # one group per server: stop() ends it and only it
         )
 
@@ -48,19 +47,6 @@ def stop(proc: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
         proc.wait()
 
 
-def wait_http_ok(url: str, proc: subprocess.Popen[bytes], log_path: Path, timeout_s: float) -> None:
-    """Poll `url` until it answers 200; fail with the log's tail if the process dies or time runs out."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}:\n{tail(log_path)}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2.0).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} not ready after {timeout_s:.0f} s:\n{tail(log_path)}")
-
-
 def tail(path: Path, lines: int = 20) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -68,13 +54,28 @@ def tail(path: Path, lines: int = 20) -> str:
         return "(no log)"
 
 
+def wait_up(proc: subprocess.Popen[bytes], log_path: Path, ready_url: str, timeout_s: float) -> None:
+    """`ready_url` answers 200, else ServerStartError with the log's tail (the process died, time ran out)."""
+    wait_healthy(
+        ready_url,
+        timeout_s=timeout_s,
+        exited=lambda: proc.poll() is not None,
+        diagnose=lambda: tail(log_path),
+    )
+
+
 @contextlib.contextmanager
 def running(
-    cmd: Sequence[str], log_path: Path, ready_url: str, timeout_s: float, env: dict[str, str] | None = None
+    cmd: Sequence[str],
+    log_path: Path,
+    ready_url: str,
+    timeout_s: float,
+    env: Mapping[str, str] | None = None,
+    base_env: Mapping[str, str] | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    proc = start(cmd, log_path, env)
+    proc = start(cmd, log_path, env, base_env)
     try:
-        wait_http_ok(ready_url, proc, log_path, timeout_s)
+        wait_up(proc, log_path, ready_url, timeout_s)
         yield proc
     finally:
         stop(proc)

@@ -13,6 +13,7 @@ import httpx
 import psutil
 from analyze.journal.records import FAILURES_FILE, RESULTS_FILE
 from analyze.journal.store import iter_journal
+from vllm_sim.testing import free_port
 
 from bench.harness import procs
 from bench.harness.nginx import local_nginx
@@ -77,7 +78,7 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
     shutil.rmtree(model_dir, ignore_errors=True)
     make_model = [str(VLLM_CPU_PYTHON), "-m", "vllm_cpu_serve", "make-model", "--out", str(model_dir)]
     subprocess.run(make_model, check=True, capture_output=True)
-    port = procs.free_port()
+    port = free_port()
     cmd = [
         str(VLLM_CPU_PYTHON),
         "-m",

@@ -28,6 +28,7 @@ import httpx
 from analyze.journal.records import FAILURES_FILE, RESULTS_FILE
 from analyze.journal.store import iter_journal
 from vllm_cpu_serve.launcher import ServeOptions, vllm_argv
+from vllm_sim.testing import free_port
 
 from bench.harness import procs
 from bench.harness.nginx import local_nginx
@@ -132,7 +133,7 @@ def run_batch(ctx: Context, tag: str) -> Measure:
     serve = vllm_argv(
         ServeOptions(
             model=str(ctx.model_dir),
-            port=procs.free_port(),
+            port=free_port(),
             served_model_name=SERVED_NAME,
             extra_args=tuple(_engine_args(ctx.sizes)),
         )
@@ -276,7 +277,7 @@ def reset_prefix_cache(server: str) -> None:
 def _one_round(ctx: Context, order: tuple[str, ...], tag: str) -> None:
     if order[0] == "a":
         ctx.results.setdefault("a", []).append(run_batch(ctx, tag))
-    port = procs.free_port()
+    port = free_port()
     direct = f"http://127.0.0.1:{port}"
     with (
         procs.running(

@@ -47,9 +47,12 @@ def analyze_run(
     *flags: str,
     env: dict[str, str] | None = None,
     preexec_fn: Callable[[], None] | None = None,
+    prefix: Sequence[str] = (),
 ) -> CliRun:
-    """`python -m analyze.cli run INPUT -o OUT --base-url ... --no-report FLAGS` to completion."""
+    """`python -m analyze.cli run INPUT -o OUT --base-url ... --no-report FLAGS` to completion, after
+    `prefix` (a command that runs the rest, as `unshare` does)."""
     command = [
+        *prefix,
         sys.executable,
         "-m",
         "analyze.cli",

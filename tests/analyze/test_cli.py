@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -69,11 +70,105 @@ def test_shipped_sample_is_valid() -> None:
     assert result.exit_code == 0 and report["valid"] >= 30
 
 
-def test_bad_concurrency_is_named(tmp_path: Path) -> None:
+def error_text(output: str) -> str:
+    """The CLI's error as one line: typer draws it in a box and wraps it to the terminal."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", output).split())
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--limit", "-1"], "Invalid value for '--limit': Input should be greater than or equal to 0"),
+        (["--timeout", "0"], "Invalid value for '--timeout': Input should be greater than 0"),
+        (["--timeout", "-1"], "Invalid value for '--timeout': Input should be greater than 0"),
+        (["--wait-ready", "-1"], "Invalid value for '--wait-ready': Input should be greater than or equal"),
+        (["--wait-ready", "inf"], "Invalid value for '--wait-ready': Input should be a finite number"),
+        (["--temperature", "nan"], "Invalid value for '--temperature': Input should be a finite number"),
+        (["--temperature", "-3"], "Invalid value for '--temperature': Input should be greater than or equal"),
+        (["--max-retries", "-5"], "Invalid value for '--max-retries': Input should be greater than or equal"),
+        (["--max-input-tokens", "0"], "Invalid value for '--max-input-tokens': Input should be greater"),
+        (["--max-output-tokens", "0"], "Invalid value for '--max-output-tokens': Input should be greater"),
+        (["--concurrency", "0"], "Invalid value for '--concurrency': concurrency must be a positive integer"),
+        (
+            ["--concurrency", "-3"],
+            "Invalid value for '--concurrency': concurrency must be a positive integer",
+        ),
+        (
+            ["--concurrency", "abc"],
+            "Invalid value for '--concurrency': concurrency must be a positive integer",
+        ),
+        (["--order", "random"], "Invalid value for '--order': Input should be 'longest-first' or 'input'"),
+        (["--lang", "fr"], "Invalid value for '--lang': lang must be 'zh' or 'en'"),
+    ],
+)
+def test_run_refuses_an_out_of_range_flag_naming_it(tmp_path: Path, flags: list[str], message: str) -> None:
+    """Refused before anything starts (no backend is up here): a usage error, exit 2."""
     path = write_jsonl(tmp_path / "in.jsonl", [make_task("a")])
-    result = runner.invoke(app, ["run", str(path), "--concurrency", "lots"])
-    assert result.exit_code == 2
-    assert "concurrency must be a positive integer or 'auto'" in result.output
+    result = runner.invoke(app, ["run", str(path), "--base-url", "http://127.0.0.1:9", *flags])
+    assert result.exit_code == 2, result.output
+    assert message in error_text(result.output)
+
+
+def test_a_bad_environment_variable_is_a_usage_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [make_task("a")])
+    monkeypatch.setenv("ANALYZE_TIMEOUT", "0")
+    monkeypatch.setenv("ANALYZE_MAX_RETRIES", "-1")
+    result = runner.invoke(app, ["run", str(path)])
+    assert result.exit_code == 2, result.output
+    text = error_text(result.output)
+    assert "ANALYZE_TIMEOUT: Input should be greater than 0 (got '0')" in text
+    assert "ANALYZE_MAX_RETRIES: Input should be greater than or equal to 0 (got '-1')" in text
+    # a flag replaces the variable's value, so that one is not refused
+    result = runner.invoke(app, ["run", str(path), "--timeout", "3", "--limit", "-1"])
+    assert result.exit_code == 2 and "ANALYZE_TIMEOUT" not in result.output
+    assert "--limit" in error_text(result.output)
+
+
+@pytest.mark.parametrize("command", ["export-batch", "import-batch"])
+@pytest.mark.parametrize(
+    ("flags", "name"),
+    [
+        (["--limit", "-2"], "--limit"),
+        (["--max-model-len", "0"], "--max-model-len"),
+        (["--seed", "x"], "--seed"),
+    ],
+)
+def test_batch_commands_refuse_out_of_range_flags(
+    tmp_path: Path, command: str, flags: list[str], name: str
+) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [make_task("a")])
+    args = {
+        "export-batch": ["export-batch", str(path), "-o", str(tmp_path / "b.jsonl"), "--model", "m"],
+        "import-batch": ["import-batch", str(path), "--input", str(path), "-o", str(tmp_path / "o")],
+    }[command]
+    result = runner.invoke(app, [*args, *flags])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{name}'" in error_text(result.output)
+
+
+def test_help_explains_every_option_from_its_setting() -> None:
+    from analyze.settings import Settings
+
+    result = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0
+    text = error_text(result.output)
+    for field in (
+        "limit",
+        "timeout_s",
+        "max_output_tokens",
+        "wait_ready_s",
+        "dispatch_order",
+        "force_resume",
+    ):
+        assert Settings.model_fields[field].description in text, field
+    assert "per-request timeout in seconds; > 0; env ANALYZE_TIMEOUT" in text
+    assert "journal and report directory; env OUTPUT_DIR or ANALYZE_OUTPUT_DIR" in text
+    for command in ("export-batch", "import-batch"):  # the same words as run's, not a restatement
+        batch = error_text(runner.invoke(app, [command, "--help"], env={"COLUMNS": "400"}).output)
+        assert Settings.model_fields["max_input_tokens"].description in batch
+        assert Settings.model_fields["seed"].description in batch
 
 
 def test_run_with_flags_then_check(tmp_path: Path, fake_judge: FakeJudgeServer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from analyze.settings import Settings, normalize_base_url
+from analyze.settings import Settings, SettingsError, load_settings, normalize_base_url
 from pydantic import ValidationError
 
 
@@ -85,3 +85,48 @@ def test_bad_values_are_named(monkeypatch: pytest.MonkeyPatch, name: str, value:
 def test_empty_api_key_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANALYZE_API_KEY", "")
     assert Settings().api_key == "EMPTY"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ANALYZE_LIMIT", "-1", "Input should be greater than or equal to 0 (got '-1')"),
+        ("ANALYZE_TIMEOUT", "0", "Input should be greater than 0 (got '0')"),
+        ("ANALYZE_TIMEOUT", "-1", "Input should be greater than 0 (got '-1')"),
+        ("ANALYZE_TEMPERATURE", "nan", "Input should be a finite number (got 'nan')"),
+        ("ANALYZE_TEMPERATURE", "-3", "Input should be greater than or equal to 0 (got '-3')"),
+        ("ANALYZE_MAX_RETRIES", "-5", "Input should be greater than or equal to 0 (got '-5')"),
+        ("ANALYZE_MAX_OUTPUT_TOKENS", "0", "Input should be greater than or equal to 1 (got '0')"),
+        ("ANALYZE_BACKOFF_MAX_S", "inf", "Input should be a finite number (got 'inf')"),
+        ("ANALYZE_CONCURRENCY", "-3", "concurrency must be a positive integer or 'auto', got '-3'"),
+        ("ANALYZE_CONCURRENCY", "abc", "concurrency must be a positive integer or 'auto', got 'abc'"),
+        ("ANALYZE_FLEET_SIZE", "0", "Input should be greater than or equal to 1 (got '0')"),
+        ("ANALYZE_LANG", "fr", "lang must be 'zh' or 'en', got 'fr'"),
+    ],
+)
+def test_a_refused_variable_is_named(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value) == f"{name}: {message}"
+
+
+def test_an_explicit_value_is_named_by_the_caller_and_wins_over_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ANALYZE_TIMEOUT", "0")
+    assert load_settings({"timeout_s": 3.0}).timeout_s == 3.0
+    with pytest.raises(SettingsError, match=r"^--limit: Input should be greater than or equal to 0"):
+        load_settings({"timeout_s": 3.0, "limit": -1}, name_of=lambda field: "--" + field)
+
+
+def test_every_numeric_setting_has_bounds() -> None:
+    """A new number without a range check would take -1 or 0 silently; the seed is any integer."""
+    unbounded = [
+        name
+        for name, info in Settings.model_fields.items()
+        if info.annotation in (int, float, int | None, float | None) and not info.metadata
+    ]
+    assert unbounded == ["seed"]

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from testcontainers.compose import DockerCompose
+from vllm_sim.testing import free_port
 
 from tests.prereq import missing
 
-from .stack_helpers import REPO, free_port, request, wait_for
+from .stack_helpers import REPO, request, wait_for
 
 BUILD_TIMEOUT_S = 1800
 HEALTH_DEADLINE_S = 180

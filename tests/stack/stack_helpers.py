@@ -1,15 +1,12 @@
-"""Shared pieces of the stack tests: repo paths, free ports, polling, a stub backend, local nginx."""
+"""Shared pieces of the stack tests: repo paths, polling, a stub backend, local nginx (bench.harness.nginx's;
+free ports come from vllm_sim.testing)."""
 
 from __future__ import annotations
 
 import http.client
 import importlib.util
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from bench.harness.nginx import LocalNginx, nginx_process
 from tests.prereq import require
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,12 +49,6 @@ def load_script(relative: str) -> ModuleType:
     sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(
@@ -153,58 +145,14 @@ class StubBackend:
         return f"127.0.0.1:{self.port}"
 
 
-@dataclass
-class LocalNginx:
-    port: int
-    run_dir: Path
-    process: subprocess.Popen
-
-    def log(self) -> str:
-        access = self.run_dir / "access.log"
-        return access.read_text() if access.exists() else ""
-
-
-def render_env(run_dir: Path, upstreams: list[str], **settings: str) -> dict[str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin:/usr/sbin:/sbin"),
-        "NGINX_RUN_DIR": str(run_dir),
-        "NGINX_TEMPLATE_DIR": str(NGINX_DIR / "templates"),
-        "NGINX_ACCESS_LOG": str(run_dir / "access.log"),
-        "NGINX_WORKER_PROCESSES": "2",
-        "NGINX_RESOLVER": "127.0.0.1",
-        "UPSTREAM_SERVERS": " ".join(upstreams),
-    }
-    env.update(settings)
-    return env
-
-
 @contextmanager
 def local_nginx(upstreams: list[str], **settings: str) -> Iterator[LocalNginx]:
-    """nginx from nginx/entrypoint.sh on a free port (Debian's nginx binary on this machine)."""
+    """nginx from nginx/entrypoint.sh on a free port (Debian's nginx binary on this machine), with two
+    workers as a real fleet's balancer has, in a directory of its own removed afterwards."""
     require(shutil.which("nginx") is not None, "an nginx binary on PATH", "apt-get install nginx-light")
-    # Worker processes (nobody when run as root) must reach the sockets: a world-searchable dir.
     run_dir = Path(tempfile.mkdtemp(prefix="jf-nginx-"))
-    run_dir.chmod(0o755)
-    port = free_port()
-    env = render_env(run_dir, upstreams, NGINX_PORT=str(port), **settings)
-    stderr = (run_dir / "stderr.log").open("w")
-    process = subprocess.Popen([str(NGINX_DIR / "entrypoint.sh")], env=env, stderr=stderr)
-    nginx = LocalNginx(port, run_dir, process)
     try:
-        wait_for(
-            lambda: process.poll() is None and request(port, path="/nginx-health").status == 200,
-            20,
-            "local nginx to answer /nginx-health",
-            lambda: (run_dir / "stderr.log").read_text(),
-        )
-        yield nginx
+        with nginx_process(upstreams, run_dir, **{"NGINX_WORKER_PROCESSES": "2", **settings}) as nginx:
+            yield nginx
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        stderr.close()
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -8,17 +8,11 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from vllm_sim.testing import free_port
 
-from .stack_helpers import (
-    NGINX_DIR,
-    UNGUARDED_VLLM_PATHS,
-    StubBackend,
-    free_port,
-    local_nginx,
-    render_env,
-    request,
-    wait_for,
-)
+from bench.harness.nginx import nginx_env
+
+from .stack_helpers import NGINX_DIR, UNGUARDED_VLLM_PATHS, StubBackend, local_nginx, request, wait_for
 
 
 @pytest.fixture
@@ -31,7 +25,7 @@ def backends() -> Iterator[list[StubBackend]]:
 
 def render(tmp_path, upstreams: list[str], **settings: str) -> subprocess.CompletedProcess[str]:
     tmp_path.chmod(0o755)
-    env = render_env(tmp_path, upstreams, **settings)
+    env = nginx_env(tmp_path, upstreams, **settings)
     return subprocess.run(
         [str(NGINX_DIR / "entrypoint.sh"), "render"], env=env, capture_output=True, text=True
     )

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from analyze.pipeline import PipelineOutcome, execute_pipeline
 from analyze.progress import Console
-from vllm_sim.testing import start_simulator
+from vllm_sim.testing import free_port, start_simulator
 
 from ..analyze.judge_fakes import fast_settings, read_jsonl
 from ..analyze.sim_runs import sim_configure, task_file, when_lines
-from .stack_helpers import free_port, local_nginx
+from .stack_helpers import local_nginx
 
 pytestmark = pytest.mark.slow
 

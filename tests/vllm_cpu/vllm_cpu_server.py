@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from vllm_cpu_serve import settings
+from vllm_sim.testing import free_port, wait_healthy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VLLM_VENV_PYTHON = REPO_ROOT / ".venv-vllm" / "bin" / "python"
@@ -35,22 +32,12 @@ POLL_INTERVAL_S = 1.0
 STOP_TIMEOUT_S = 20.0
 
 
-class ServerStartError(RuntimeError):
-    """The server exited or never answered /health; the message carries the end of its log."""
-
-
 @dataclass(frozen=True)
 class RunningServer:
     base_url: str  # http://127.0.0.1:PORT
     served_model_name: str
     api_key: str
     runtime: str  # ".venv-vllm" or the image tag
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def image_available() -> bool:
@@ -83,23 +70,14 @@ def runtime_unavailable_reason() -> str | None:
     )
 
 
-def _healthy(base_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base_url}/health", timeout=5) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def _wait_healthy(base_url: str, exited: Callable[[], bool], log_tail: Callable[[], str]) -> None:
-    deadline = time.monotonic() + HEALTH_DEADLINE_S
-    while time.monotonic() < deadline:
-        if _healthy(base_url):
-            return
-        if exited():
-            raise ServerStartError(f"vLLM exited before /health answered:\n{log_tail()}")
-        time.sleep(POLL_INTERVAL_S)
-    raise ServerStartError(f"no /health within {HEALTH_DEADLINE_S:.0f} s:\n{log_tail()}")
+    wait_healthy(
+        f"{base_url}/health",
+        timeout_s=HEALTH_DEADLINE_S,
+        exited=exited,
+        diagnose=log_tail,
+        poll_s=POLL_INTERVAL_S,
+    )
 
 
 def _tail(path: Path, lines: int = 60) -> str:

@@ -8,7 +8,7 @@ import urllib.request
 import openai
 import pytest
 from vllm_sim.settings import CRASH_EXIT_CODE
-from vllm_sim.testing import SimulatorStartError, run_simulator, simulator_command, start_simulator
+from vllm_sim.testing import ServerStartError, run_simulator, simulator_command, start_simulator
 
 MESSAGES = [{"role": "user", "content": "Rank candidates A and B."}]
 
@@ -104,5 +104,5 @@ def test_same_seed_same_answers_across_processes() -> None:
 def test_bad_flags_fail_fast_with_the_reason() -> None:
     with pytest.raises(ValueError, match="colour: not a simulator option"):
         simulator_command(1, {"colour": "red"})
-    with pytest.raises(SimulatorStartError, match="max_num_seqs: must be > 0"), run_simulator(max_num_seqs=0):
+    with pytest.raises(ServerStartError, match="max_num_seqs: must be > 0"), run_simulator(max_num_seqs=0):
         pass

@@ -10,7 +10,8 @@ Rooms, each importing only from the ones before it (docs/DEVELOPING.md):
   judging/                        one task's verdict: prompt, request, budget, validation, merge, ranking
   running/                        the whole run: dispatch, slots, stop rules, batch export/import
   report/                         tables, charts, word cloud, HTML from a journal
-  cli, api, pipeline              the commands, `analyze_task`, the seed's `run_pipeline`
+  cli, cli_options, api, pipeline the commands (their options made from settings), `analyze_task`,
+                                  the seed's `run_pipeline`
 """
 
 from __future__ import annotations

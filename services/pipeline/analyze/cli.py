@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
-from analyze.settings import Settings, parse_concurrency
+from analyze.cli_options import argument, option, settings_from
+from analyze.settings import Settings
 
 app = typer.Typer(
     help="Judge N candidate code solutions per task with an LLM served by vLLM, and report on the verdicts.",
@@ -25,117 +25,65 @@ EXIT_SOME_FAILED = 1
 # mix them; --force-resume). Nothing retries it; a setting must change.
 EXIT_STOPPED = 2
 
-
-def _concurrency(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return parse_concurrency(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
-
-
-def _settings(**overrides: Any) -> Settings:
-    """Environment first, then every flag the user actually passed."""
-    try:
-        base = Settings()
-        return Settings.model_validate(
-            {**base.model_dump(), **{k: v for k, v in overrides.items() if v is not None}}
-        )
-    except ValidationError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+# Options more than one command takes. Each parameter is named after its Settings field (settings_from).
+OutputDirOption = Annotated[Path | None, option("output_dir", "-o", "--output-dir")]
+BaseUrlOption = Annotated[list[str] | None, option("base_urls", "--base-url")]
+SwapOption = Annotated[bool | None, option("swap", "--swap/--no-swap")]
+SeedOption = Annotated[int | None, option("seed")]
+LimitOption = Annotated[int | None, option("limit")]
+InputTokensOption = Annotated[int | None, option("max_input_tokens")]
+PromptsOption = Annotated[Path | None, option("prompts_dir")]
+LangOption = Annotated[str | None, option("lang")]
+ReportOption = Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")]
 
 
 @app.command()
 def run(
-    input_jsonl: Annotated[Path, typer.Argument(help="tasks JSONL (one task per line)")],
-    output_dir: Annotated[
-        Path | None, typer.Option("-o", "--output-dir", help="journal and report directory")
+    ctx: typer.Context,
+    input_jsonl: Annotated[Path, argument("input_jsonl")],
+    output_dir: OutputDirOption = None,
+    base_urls: BaseUrlOption = None,
+    model: Annotated[str | None, option("model", also="default: the first one the server lists")] = None,
+    concurrency: Annotated[str | None, option("concurrency", metavar="N|auto")] = None,
+    limit: LimitOption = None,
+    dispatch_order: Annotated[
+        str | None, option("dispatch_order", "--order", metavar="longest-first|input")
     ] = None,
-    base_url: Annotated[
-        list[str] | None, typer.Option("--base-url", help="OpenAI-compatible base URL; repeat for several")
+    swap: SwapOption = None,
+    seed: SeedOption = None,
+    temperature: Annotated[float | None, option("temperature")] = None,
+    timeout_s: Annotated[float | None, option("timeout_s", "--timeout", metavar="SECONDS")] = None,
+    max_retries: Annotated[int | None, option("max_retries")] = None,
+    max_input_tokens: InputTokensOption = None,
+    max_output_tokens: Annotated[int | None, option("max_output_tokens")] = None,
+    prompts_dir: PromptsOption = None,
+    force_resume: Annotated[bool, option("force_resume", "--force-resume")] = False,
+    lang: LangOption = None,
+    wait_ready_s: Annotated[float | None, option("wait_ready_s", "--wait-ready", metavar="SECONDS")] = None,
+    execute: Annotated[str | None, option("execute", "--execute", metavar="auto|on|off")] = None,
+    sandbox: Annotated[str | None, option("sandbox", "--sandbox", metavar="ADDRESS")] = None,
+    exec_timeout_s: Annotated[
+        float | None, option("exec_timeout_s", "--exec-timeout", metavar="SECONDS")
     ] = None,
-    model: Annotated[str | None, typer.Option(help="judge model (default: the one the server lists)")] = None,
-    concurrency: Annotated[
-        str | None, typer.Option(help="requests in flight: a number or 'auto' (default: fleet slots x 2)")
+    exec_feedback: Annotated[
+        bool | None, option("exec_feedback", "--exec-feedback/--no-exec-feedback")
     ] = None,
-    limit: Annotated[int | None, typer.Option(help="only the first N valid tasks of the input")] = None,
-    order: Annotated[
-        str | None,
-        typer.Option(
-            "--order",
-            metavar="longest-first|input",
-            help="which tasks go first: the largest (default: the batch does not end on a few long "
-            "verdicts) or the input's order; verdicts are the same",
-        ),
-    ] = None,
-    swap: Annotated[
-        bool | None,
-        typer.Option("--swap/--no-swap", help="judge again with every candidate moved (rotated order)"),
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help="seed of the candidate shuffle and of sampling")] = None,
-    temperature: Annotated[float | None, typer.Option(help="sampling temperature of the judge")] = None,
-    timeout: Annotated[float | None, typer.Option(help="per-request timeout in seconds")] = None,
-    max_retries: Annotated[
-        int | None, typer.Option(help="retries on 429/5xx/timeouts/connection errors")
-    ] = None,
-    max_input_tokens: Annotated[
-        int | None, typer.Option(help="prompt budget; longer candidates are truncated")
-    ] = None,
-    max_output_tokens: Annotated[
-        int | None, typer.Option(help="cap on max_tokens (each request asks for its verdict's largest size)")
-    ] = None,
-    prompts_dir: Annotated[
-        Path | None, typer.Option(help="directory with system.md / user.md / repair.md overrides")
-    ] = None,
-    force_resume: Annotated[
-        bool,
-        typer.Option("--force-resume", help="resume although the journal was judged with other settings"),
-    ] = False,
-    lang: Annotated[
-        str | None, typer.Option(help="language of the console and the report: zh or en (ANALYZE_LANG)")
-    ] = None,
-    wait_ready: Annotated[
-        float | None,
-        typer.Option(
-            "--wait-ready",
-            metavar="SECONDS",
-            help="wait up to this long for a backend to list the judge model (default 1800; 0: no wait)",
-        ),
-    ] = None,
-    report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
+    report: ReportOption = True,
 ) -> None:
-    """Judge every task; rerun on the same OUTPUT_DIR to resume (finished tasks are skipped)."""
+    """Judge every task; rerun on the same OUTPUT_DIR to resume (finished tasks are skipped).
+
+    Tasks that carry tests have them run in the sandbox first (--execute, --sandbox; docs/sandbox.md)."""
     from analyze.fleet.readiness import FleetNotReadyError, NotServedError
     from analyze.judging.fingerprint import ConfigurationMismatch
-    from analyze.pipeline import NoModelError, execute_pipeline
+    from analyze.pipeline import NoModelError, SandboxUnavailable, execute_pipeline
 
-    settings = _settings(
-        input_jsonl=input_jsonl,
-        output_dir=output_dir,
-        base_urls=base_url or None,
-        model=model,
-        concurrency=_concurrency(concurrency),
-        limit=limit,
-        dispatch_order=order,
-        swap=swap,
-        seed=seed,
-        temperature=temperature,
-        timeout_s=timeout,
-        max_retries=max_retries,
-        max_input_tokens=max_input_tokens,
-        max_output_tokens=max_output_tokens,
-        prompts_dir=prompts_dir,
-        force_resume=force_resume or None,
-        lang=lang,
-        wait_ready_s=wait_ready,
-    )
+    settings = settings_from(ctx)
     if not input_jsonl.is_file():
         typer.echo(f"error: cannot read {input_jsonl}", err=True)
         raise typer.Exit(2)
     try:
         outcome = execute_pipeline(settings, report=report)
-    except (FleetNotReadyError, NotServedError, ConfigurationMismatch) as exc:
+    except (FleetNotReadyError, NotServedError, ConfigurationMismatch, SandboxUnavailable) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_STOPPED) from exc
     except (NoModelError, RuntimeError, OSError) as exc:
@@ -182,10 +130,9 @@ def validate(
 
 @app.command("report")
 def report_command(
+    ctx: typer.Context,
     output_dir: Annotated[Path, typer.Argument(help="directory holding results.jsonl")],
-    lang: Annotated[
-        str | None, typer.Option(help="language of the report and console: zh or en (ANALYZE_LANG)")
-    ] = None,
+    lang: LangOption = None,
 ) -> None:
     """Rebuild tables, charts, word cloud and HTML from the journal in OUTPUT_DIR."""
     from analyze.pipeline import report_options
@@ -195,7 +142,7 @@ def report_command(
     if not output_dir.is_dir():
         typer.echo(f"error: {output_dir} is not a directory", err=True)
         raise typer.Exit(2)
-    settings = _settings(lang=lang)
+    settings = settings_from(ctx)
     try:
         paths = build_report(output_dir, **report_options(settings, Console(settings.lang)))
     except JournalError as exc:  # the message names the file, line and field at fault
@@ -206,16 +153,12 @@ def report_command(
 
 
 @app.command()
-def check(
-    base_url: Annotated[
-        list[str] | None, typer.Option("--base-url", help="base URL; repeat for several")
-    ] = None,
-) -> None:
+def check(ctx: typer.Context, base_urls: BaseUrlOption = None) -> None:
     """Each backend: health, served models, running/waiting from /metrics, and behind a balancer each
     instance (name, running, waiting, KV cache use). Exit 1 if any is down."""
     from analyze.fleet.check import check_fleet, format_status
 
-    settings = _settings(base_urls=base_url or None)
+    settings = settings_from(ctx)
     statuses = [check_fleet(url, settings.api_key) for url in settings.resolved_base_urls()]
     for status in statuses:
         typer.echo(format_status(status))
@@ -224,15 +167,7 @@ def check(
 
 
 # --- OpenAI Batch files: the job's requests out, a Batch output back in (analyze.running.batch_*) ---
-ModelOption = Annotated[str | None, typer.Option(help="judge model, as the Batch service serves it")]
-SwapOption = Annotated[bool | None, typer.Option("--swap/--no-swap", help="a second, rotated pass")]
-SeedOption = Annotated[int | None, typer.Option(help="seed of the candidate shuffle")]
-LimitOption = Annotated[int | None, typer.Option(help="only the first N valid tasks of the input")]
-InputTokensOption = Annotated[int | None, typer.Option(help="prompt budget, as for run")]
-ContextOption = Annotated[
-    int | None, typer.Option(help="the server's context (its max_model_len): max_tokens is budgeted in it")
-]
-PromptsOption = Annotated[Path | None, typer.Option(help="directory with system.md / user.md overrides")]
+ContextOption = Annotated[int | None, option("max_model_len")]
 
 
 def _batch_target(settings: Settings, model: str | None) -> Any:
@@ -246,25 +181,12 @@ def _batch_target(settings: Settings, model: str | None) -> Any:
     return JudgeTarget(model, settings.max_model_len)
 
 
-def _batch_settings(
-    model: str | None,
-    swap: bool | None,
-    seed: int | None,
-    limit: int | None,
-    max_input_tokens: int | None,
-    max_model_len: int | None,
-    prompts_dir: Path | None,
-) -> Settings:
-    """The flags that shape a Batch request: export and import take the same, so import rebuilds them."""
-    return _settings(model=model, swap=swap, seed=seed, limit=limit, max_input_tokens=max_input_tokens,
-                     max_model_len=max_model_len, prompts_dir=prompts_dir)  # fmt: skip
-
-
 @app.command("export-batch")
 def export_batch_command(
-    input_jsonl: Annotated[Path, typer.Argument(help="tasks JSONL")],
+    ctx: typer.Context,
+    input_jsonl: Annotated[Path, argument("input_jsonl")],
     out: Annotated[Path, typer.Option("-o", "--output", help="the Batch input file to write")],
-    model: ModelOption = None,
+    model: Annotated[str | None, option("model", also="as the Batch service serves it; required")] = None,
     swap: SwapOption = None,
     seed: SeedOption = None,
     limit: LimitOption = None,
@@ -275,7 +197,7 @@ def export_batch_command(
     """Write the requests `analyze run` would send first as an OpenAI Batch file (custom_id = task id)."""
     from analyze.running.batch_export import BatchIdError, export_batch
 
-    settings = _batch_settings(model, swap, seed, limit, max_input_tokens, max_model_len, prompts_dir)
+    settings = settings_from(ctx)
     target = _batch_target(settings, settings.model)
     try:
         stats = export_batch(input_jsonl, out, settings, target)
@@ -296,20 +218,23 @@ def export_batch_command(
 
 @app.command("import-batch")
 def import_batch_command(
+    ctx: typer.Context,
     results_jsonl: Annotated[Path, typer.Argument(help="the Batch output file")],
-    input_jsonl: Annotated[Path, typer.Option("--input", help="the tasks JSONL the export was made from")],
-    output_dir: Annotated[Path, typer.Option("-o", "--output-dir", help="journal and report directory")],
+    input_jsonl: Annotated[
+        Path, option("input_jsonl", "--input", also="the one the export was made from", required=True)
+    ],
+    output_dir: Annotated[Path, option("output_dir", "-o", "--output-dir", required=True)],
     requests: Annotated[
         Path | None, typer.Option(help="the exported Batch input: check the settings rebuild it exactly")
     ] = None,
-    model: ModelOption = None,
+    model: Annotated[str | None, option("model", also="default: the one the Batch output names")] = None,
     swap: SwapOption = None,
     seed: SeedOption = None,
     limit: LimitOption = None,
     max_input_tokens: InputTokensOption = None,
     max_model_len: ContextOption = None,
     prompts_dir: PromptsOption = None,
-    report: Annotated[bool, typer.Option("--report/--no-report", help="build the report afterwards")] = True,
+    report: ReportOption = True,
 ) -> None:
     """Turn a Batch output file into OUTPUT_DIR's journal (verdicts validated as in run), then the report."""
     from analyze.pipeline import report_options
@@ -323,7 +248,7 @@ def import_batch_command(
         index_batch_file,
     )
 
-    settings = _batch_settings(model, swap, seed, limit, max_input_tokens, max_model_len, prompts_dir)
+    settings = settings_from(ctx)
     if not input_jsonl.is_file():
         typer.echo(f"error: cannot read {input_jsonl}", err=True)
         raise typer.Exit(2)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analyze.execution.client import SandboxClient, SandboxError, parse_address
+from analyze.execution.address import parse_address
+from analyze.execution.client import SandboxClient, SandboxError
 from analyze.execution.executor import ExecutionSettings, TaskExecutor
 from analyze.fleet.adaptive_limit import make_limiter
 from analyze.fleet.concurrency import Limiter, close_limiter
@@ -24,7 +25,7 @@ from analyze.progress import Console
 from analyze.report import build_report
 from analyze.running.runner import Run, RunStats
 from analyze.running.task_slots import TaskSlots, limit_multiple
-from analyze.settings import Settings
+from analyze.settings import Settings, load_settings
 
 
 class NoModelError(RuntimeError):
@@ -130,18 +131,13 @@ async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> 
         limiter = build_limiter(settings, pool.base_urls)
         executor = await open_executor(settings, console)
         run = Run(
-            input_path=settings.input_jsonl,
-            output_dir=settings.output_dir,
+            settings,
             pool=pool,
             limiter=limiter,
-            settings=settings,
             target=target,
             console=console,
-            limit=settings.limit,
-            queue_size=settings.queue_size,
             slots=build_task_slots(settings, limiter),
             readiness=readiness if readiness.enabled else None,
-            fail_fast_after=settings.fail_fast_after,
             executor=executor,
         )
         try:
@@ -213,7 +209,7 @@ def run_pipeline(
         overrides["input_jsonl"] = Path(input_jsonl)
     if output_dir is not None:
         overrides["output_dir"] = Path(output_dir)
-    settings = (settings or Settings()).model_copy(update=overrides)
+    settings = (settings or load_settings()).model_copy(update=overrides)
     return execute_pipeline(settings, client, report=report).paths
 
 
@@ -227,7 +223,7 @@ def main() -> int:
     except Exception as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    settings = Settings()
+    settings = load_settings()
     for name, path in paths.items():
         print(f"   {name}: {settings.shown_path(path)}")
     return 0

@@ -1,17 +1,23 @@
 """Every tunable default of the pipeline, read from the environment (seed names and ANALYZE_*).
 
-CLI flags override these: `cli.py` builds a `Settings` and passes explicit flags through `model_copy`.
+Each option is defined once here: its default, its bounds, and its `description`, which is also the
+CLI's help (`analyze.cli_options` makes a typer option of a field). `load_settings` takes the flags the user
+passed over the environment, and a refused value names the flag or the variable that set it.
 """
 
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from analyze.execution.address import parse_address
 from analyze.fleet.urls import normalize_base_url
 
 DEFAULT_VLLM_PORTS = (8001, 8002, 8003, 8004)
@@ -21,6 +27,7 @@ DEFAULT_BACKEND_COOLDOWN_S = 10.0  # how long a failed instance is skipped
 # vLLM's own --max-num-seqs when none is given, for its OpenAI server on GPUs under 70 GB and on A100s
 # (vllm/engine/arg_utils.py; H100/H200 and >= 160 GB GPUs get 1024, CPUs 128 per socket).
 VLLM_DEFAULT_MAX_NUM_SEQS = 256
+ENV_PREFIX = "ANALYZE_"
 
 
 def _env(*names: str) -> AliasChoices:
@@ -28,19 +35,37 @@ def _env(*names: str) -> AliasChoices:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ANALYZE_", extra="ignore", populate_by_name=True)
+    # Every float is finite: a nan or inf timeout, temperature or backoff is a typo, never a setting.
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True, allow_inf_nan=False
+    )
 
     # --- where the tasks come from and where results go (seed names first) ---
-    input_jsonl: Path = Field(Path("data/tasks.jsonl"), validation_alias=_env("INPUT_JSONL", "ANALYZE_INPUT"))
-    output_dir: Path = Field(Path("outputs"), validation_alias=_env("OUTPUT_DIR", "ANALYZE_OUTPUT_DIR"))
-    # Where output_dir is on the host when the job runs in a container (make analyze sets it): what the
-    # job prints names the host's paths, the ones the user can open.
-    host_output_dir: Path | None = Field(None, validation_alias=_env("HOST_OUTPUT_DIR"))
-    font_path: Path | None = Field(None, validation_alias=_env("FONT_PATH", "ANALYZE_FONT_PATH"))
+    input_jsonl: Path = Field(
+        Path("data/tasks.jsonl"),
+        validation_alias=_env("INPUT_JSONL", "ANALYZE_INPUT"),
+        description="tasks JSONL (one task per line)",
+    )
+    output_dir: Path = Field(
+        Path("outputs"),
+        validation_alias=_env("OUTPUT_DIR", "ANALYZE_OUTPUT_DIR"),
+        description="journal and report directory",
+    )
+    host_output_dir: Path | None = Field(
+        None,
+        validation_alias=_env("HOST_OUTPUT_DIR"),
+        description="where output_dir is on the host when the job runs in a container (make analyze sets "
+        "it): what the job prints names the paths the user can open",
+    )
+    font_path: Path | None = Field(
+        None, validation_alias=_env("FONT_PATH", "ANALYZE_FONT_PATH"), description="a CJK font for the report"
+    )
 
     # --- backends: explicit base URLs win over the seed's multi-instance variables ---
     base_urls: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, validation_alias=_env("ANALYZE_BASE_URL", "ANALYZE_BASE_URLS")
+        default_factory=list,
+        validation_alias=_env("ANALYZE_BASE_URL", "ANALYZE_BASE_URLS"),
+        description="OpenAI-compatible base URL; repeat for several (the variable: comma-separated)",
     )
     use_multi_vllm: bool = Field(True, validation_alias=_env("USE_MULTI_VLLM"))
     vllm_host: str = Field("localhost", validation_alias=_env("VLLM_HOST"))
@@ -50,86 +75,149 @@ class Settings(BaseSettings):
     api_key: str = Field(
         NO_API_KEY, validation_alias=_env("ANALYZE_API_KEY", "OPENAI_API_KEY", "VLLM_API_KEY")
     )
-    model: str | None = Field(None, validation_alias=_env("ANALYZE_MODEL"))
-    # Before judging, wait this long for a backend to list the judge model on /v1/models (a 30B model
-    # loads for minutes after `make up`); the same wait covers a fleet that restarts mid-run. 0: no wait.
-    wait_ready_s: float = Field(1800.0, ge=0, validation_alias=_env("ANALYZE_WAIT_READY"))
-    ready_poll_s: float = 2.0  # between two probes of a backend that is not up
-    ready_probe_timeout_s: float = 5.0
+    model: str | None = Field(
+        None,
+        validation_alias=_env("ANALYZE_MODEL"),
+        description="judge model",
+    )
+    # A 30B model loads for minutes after `make up`; the same wait covers a fleet that restarts mid-run.
+    wait_ready_s: float = Field(
+        1800.0,
+        ge=0,
+        validation_alias=_env("ANALYZE_WAIT_READY"),
+        description="wait up to this many seconds for a backend to list the judge model on /v1/models, "
+        "before judging and whenever the fleet restarts mid-run; 0: no wait",
+    )
+    ready_poll_s: float = Field(2.0, gt=0, description="between two probes of a backend that is not up")
+    ready_probe_timeout_s: float = Field(5.0, gt=0)
 
     # --- concurrency: "auto" plugs in analyze.fleet.adaptive_limit.AdaptiveLimiter ---
-    concurrency: str | None = Field(None, validation_alias=_env("ANALYZE_CONCURRENCY"))
-    # Without --concurrency the limit follows the fleet: instances x their --max-num-seqs x headroom.
-    # Each instance's --max-num-seqs as the fleet runs it (compose passes MAX_NUM_SEQS); unset: vLLM's.
-    max_num_seqs: int | None = Field(None, ge=1, validation_alias=_env("ANALYZE_MAX_NUM_SEQS"))
-    # A single URL is usually nginx in front of the compose fleet of this many instances.
+    concurrency: str | None = Field(
+        None,
+        validation_alias=_env("ANALYZE_CONCURRENCY"),
+        description="requests in flight: a positive integer or 'auto' (default: the fleet's slots x the "
+        "headroom)",
+    )
+    max_num_seqs: int | None = Field(
+        None,
+        ge=1,
+        validation_alias=_env("ANALYZE_MAX_NUM_SEQS"),
+        description="each instance's --max-num-seqs as the fleet runs it (compose passes MAX_NUM_SEQS); "
+        "unset: vLLM's default",
+    )
     fleet_size_behind_single_url: int = Field(
-        4, ge=1, validation_alias=_env("ANALYZE_FLEET_SIZE", "ANALYZE_FLEET_SIZE_BEHIND_SINGLE_URL")
+        4,
+        ge=1,
+        validation_alias=_env("ANALYZE_FLEET_SIZE", "ANALYZE_FLEET_SIZE_BEHIND_SINGLE_URL"),
+        description="instances behind a single URL (usually nginx in front of the compose fleet)",
     )
     # Requests queued at each instance besides the running ones, so a slot that frees never waits for
-    # the client's next request. Bench 1b: 2 x the slots was the best fixed limit on the lognormal lengths
-    # of 2026-11-25, but 1.103 x the best (1 x) on the SmolLM2-fitted ones of 2026-12-02, in input order;
-    # not re-tuned for the longest-first default yet (docs/bench.md, Known gaps).
-    concurrency_headroom: float = Field(2.0, ge=1.0)
-    # `auto` starts here whatever the fleet: the metrics (or outcomes) move it to the fleet's capacity.
-    auto_initial_concurrency: int = 32
-    # "longest-first": a first pass notes each task's size and the job sends the largest first, so the
-    # batch does not end on a few long verdicts alone (bench scenario 1 (f): a 24.9 % shorter makespan);
-    # "input": the file's order. It changes when a task is judged, never its verdict.
+    # the client's next request. Not re-tuned since dispatch became longest-first (docs/bench.md).
+    concurrency_headroom: float = Field(2.0, ge=1.0, description="in flight per slot of the fleet")
+    # The metrics (or outcomes) move `auto` to the fleet's capacity from here, whatever the fleet.
+    auto_initial_concurrency: int = Field(32, ge=1)
+    # Longest-first: the batch does not end on a few long verdicts alone (docs/bench.md, scenario 1 (f)).
     dispatch_order: Literal["longest-first", "input"] = Field(
-        "longest-first", validation_alias=_env("ANALYZE_DISPATCH_ORDER")
+        "longest-first",
+        validation_alias=_env("ANALYZE_DISPATCH_ORDER"),
+        description="which tasks go first: the largest (a first pass notes each task's size) or the "
+        "input's order; it changes when a task is judged, never its verdict",
     )
-    queue_size: int = 256
+    queue_size: int = Field(256, ge=1, description="tasks read ahead of the dispatcher")
     # Tasks started at once = max(floor, per_permit x the current limit): the rest wait out a backoff.
-    task_slots_per_permit: int = 2
-    task_slots_floor: int = 4
-    task_slots_recheck_s: float = 0.05
+    task_slots_per_permit: int = Field(2, ge=1)
+    task_slots_floor: int = Field(4, ge=1)
+    task_slots_recheck_s: float = Field(0.05, gt=0)
 
     # --- requests ---
-    timeout_s: float = Field(DEFAULT_TIMEOUT_S, validation_alias=_env("ANALYZE_TIMEOUT"))
-    max_retries: int = 5
-    # Stop the run (exit 2) once this many tasks in a row failed with the same refusal (401, 403, 404,
-    # a 400 other than context length): a wrong key, model or URL. 0: never stop.
-    fail_fast_after: int = Field(5, ge=0)
-    backoff_base_s: float = 0.5
-    backoff_max_s: float = 30.0
-    retry_after_max_s: float = 120.0
-    backend_cooldown_s: float = DEFAULT_BACKEND_COOLDOWN_S
+    timeout_s: float = Field(
+        DEFAULT_TIMEOUT_S,
+        gt=0,
+        validation_alias=_env("ANALYZE_TIMEOUT"),
+        description="per-request timeout in seconds",
+    )
+    max_retries: int = Field(5, ge=0, description="retries on 429/5xx/timeouts/connection errors")
+    fail_fast_after: int = Field(
+        5,
+        ge=0,
+        description="stop the run (exit 2) once this many tasks in a row failed with the same refusal "
+        "(401, 403, 404, a 400 other than context length: a wrong key, model or URL); 0: never stop",
+    )
+    backoff_base_s: float = Field(0.5, ge=0)
+    backoff_max_s: float = Field(30.0, ge=0)
+    retry_after_max_s: float = Field(120.0, ge=0)
+    backend_cooldown_s: float = Field(
+        DEFAULT_BACKEND_COOLDOWN_S, ge=0, description="how long a failed instance is skipped"
+    )
 
     # --- judging: everything here but limit/force_resume changes verdicts (judging.fingerprint) ---
-    seed: int = 0  # the candidate shuffle and the requests' sampling seed
-    swap: bool = False
-    temperature: float = 0.0
-    max_input_tokens: int = 6144  # prompt budget; longer candidates are truncated
-    # A cap on max_tokens. The request's max_tokens is the size of the largest verdict the schema admits
-    # for the task's N (judging.budget), within the server's context minus the prompt, and at most this.
-    max_output_tokens: int = 8192
-    # The server's context when /v1/models does not report max_model_len (None: input + output budget).
-    max_model_len: int | None = None
+    seed: int = Field(0, description="seed of the candidate shuffle and of the requests' sampling")
+    swap: bool = Field(False, description="judge again with every candidate moved (rotated order)")
+    temperature: float = Field(0.0, ge=0, description="sampling temperature of the judge")
+    max_input_tokens: int = Field(6144, ge=1, description="prompt budget; longer candidates are truncated")
+    # The request's max_tokens is the size of the largest verdict the schema admits for the task's N
+    # (judging.budget), within the server's context minus the prompt, and at most this.
+    max_output_tokens: int = Field(
+        8192, ge=1, description="cap on max_tokens (each request asks for its verdict's largest size)"
+    )
+    max_model_len: int | None = Field(
+        None,
+        ge=1,
+        description="the server's context (its max_model_len) when /v1/models does not report it; "
+        "max_tokens is budgeted in it (unset: input + output budget)",
+    )
     structured_output: bool = True
-    prompts_dir: Path | None = None
+    prompts_dir: Path | None = Field(
+        None, description="directory with system.md / user.md / repair.md overrides"
+    )
     # Replies that are cut or invalid are asked again, each time with something changed (judging.attempts).
-    max_verdict_retries: int = 3
-    retry_temperature: float = 0.3  # used from the second retry when sampling greedily
-    retry_frequency_penalty: float = 0.5  # against a reply that repeats itself to the length limit
-    limit: int | None = None
-    # Resume an output directory whose journal was written with other judging settings.
-    force_resume: bool = False
+    max_verdict_retries: int = Field(3, ge=0)
+    retry_temperature: float = Field(0.3, ge=0)  # used from the second retry when sampling greedily
+    # Against a reply that repeats itself to the length limit (OpenAI's range).
+    retry_frequency_penalty: float = Field(0.5, ge=-2, le=2)
+    limit: int | None = Field(None, ge=0, description="only the first N valid tasks of the input")
+    force_resume: bool = Field(
+        False, description="resume an output directory whose journal was judged with other settings"
+    )
 
     # --- execution: the tests tasks carry, run in the sandbox (docs/sandbox.md) ---
-    # auto: run them when a sandbox is configured; on: a sandbox must answer, else the run stops at once.
-    execute: Literal["auto", "on", "off"] = Field("auto", validation_alias=_env("ANALYZE_EXECUTE"))
-    sandbox: str | None = Field(None, validation_alias=_env("ANALYZE_SANDBOX"))  # unix:///... or http://...
-    # Per test process (the sandbox caps it with its own maximum); part of the fingerprint when executing.
-    exec_timeout_s: float = Field(
-        10.0, gt=0, le=600, allow_inf_nan=False, validation_alias=_env("ANALYZE_EXEC_TIMEOUT")
+    execute: Literal["auto", "on", "off"] = Field(
+        "auto",
+        validation_alias=_env("ANALYZE_EXECUTE"),
+        description="run the tests tasks carry: auto when a sandbox is set and answers; on: a sandbox must "
+        "answer, else the run stops before judging (exit 2); off: never",
     )
-    # Show the judge each candidate's test result (inside the data fences); the report ranks on it either way.
-    exec_feedback: bool = Field(True, validation_alias=_env("ANALYZE_EXEC_FEEDBACK"))
+    sandbox: str | None = Field(
+        None,
+        validation_alias=_env("ANALYZE_SANDBOX"),
+        description="the sandbox's address: unix:///path/to/sandbox.sock, a socket path, or http://host:port",
+    )
+    # Part of the fingerprint when tests run.
+    exec_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        allow_inf_nan=False,
+        validation_alias=_env("ANALYZE_EXEC_TIMEOUT"),
+        description="wall-clock seconds of one test process (the sandbox caps it with its own maximum)",
+    )
+    exec_feedback: bool = Field(
+        True,
+        validation_alias=_env("ANALYZE_EXEC_FEEDBACK"),
+        description="show the judge each candidate's test result, inside the data fences (the report "
+        "ranks on the results either way)",
+    )
 
     # --- console ---
-    lang: str = "zh"
-    progress_interval_s: float = 10.0
+    lang: str = Field("zh", description="language of the console and the report: zh or en")
+    progress_interval_s: float = Field(10.0, gt=0)
+
+    @field_validator("sandbox")
+    @classmethod
+    def _sandbox_address(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_address(value)  # raises ValueError saying what it expects
+        return value
 
     @field_validator("base_urls", mode="before")
     @classmethod
@@ -212,3 +300,58 @@ def parse_concurrency(value: str) -> str:
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"concurrency must be a positive integer or 'auto', got {value!r}")
     return text
+
+
+def env_names(name: str) -> tuple[str, ...]:
+    """The environment variables that set the field `name`, in the order they are looked up."""
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return tuple(str(choice) for choice in alias.choices)
+    return (alias,) if isinstance(alias, str) else (ENV_PREFIX + name.upper(),)
+
+
+def _field_of(loc: str) -> str | None:
+    """A validation error's location (a field's name, or the variable that set it) as the field's name."""
+    if loc in Settings.model_fields:
+        return loc
+    return next((name for name in Settings.model_fields if loc.upper() in env_names(name)), None)
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str  # the flag or the environment variable that gave the value
+    message: str
+
+
+class SettingsError(ValueError):
+    """Values the settings refuse, each named by what gave it: a flag, or an environment variable."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.source}: {p.message}" for p in problems))
+
+
+def load_settings(explicit: Mapping[str, Any] | None = None, name_of: Callable[[str], str] = str) -> Settings:
+    """The environment with `explicit` values (by field name) over it. A refused value raises
+    SettingsError naming its source: `name_of(field)` for an explicit one, else the variable."""
+    explicit = dict(explicit or {})
+    try:
+        return Settings(**explicit)
+    except ValidationError as exc:
+        raise SettingsError([_problem(error, explicit, name_of) for error in exc.errors()]) from exc
+
+
+def _problem(error: Any, explicit: Mapping[str, Any], name_of: Callable[[str], str]) -> Problem:
+    loc = str(error["loc"][0]) if error["loc"] else "settings"
+    field = _field_of(loc)
+    text = error["msg"].removeprefix("Value error, ")  # a validator's own message already says the value
+    if error["type"] != "value_error":
+        text += f" (got {error['input']!r})"
+    if field is None:
+        return Problem(loc, text)
+    if field in explicit:
+        return Problem(name_of(field), text)
+    if loc != field:  # an alias: the variable that was read
+        return Problem(loc.upper(), text)
+    present = {name.upper() for name in os.environ}
+    return Problem(" or ".join(n for n in env_names(field) if n in present) or env_names(field)[0], text)

@@ -2,6 +2,10 @@
 
 with run_simulator(max_num_seqs=4, time_scale=0) as base_url:   # "http://127.0.0.1:PORT"
     openai_base = base_url + "/v1"
+
+Also the home of what every local server of the tests and benchmarks needs (`free_port`, `wait_healthy`,
+`simulator_command`): this package is installed in the repo's .venv, so tests/ and bench/ both import it,
+and the launcher below, which needs them too, cannot import from either.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
@@ -27,8 +31,12 @@ STOP_TIMEOUT_S = 5.0
 BIND_ATTEMPTS = 3
 
 
-class SimulatorStartError(RuntimeError):
-    """The simulator exited or never answered /health; the message carries its stderr."""
+class ServerStartError(RuntimeError):
+    """A server exited or never answered its health URL; the message carries its log."""
+
+
+class ServerExited(ServerStartError):
+    """The server's process ended before its health URL answered."""
 
 
 @dataclass
@@ -58,9 +66,10 @@ def simulator_command(port: int, flags: dict[str, Any]) -> list[str]:
     return cmd
 
 
-def _health_status(base_url: str) -> int | None:
+def http_status(url: str, timeout_s: float = 2.0) -> int | None:
+    """The status `url` answers GET with, None when nothing answers."""
     try:
-        with urllib.request.urlopen(base_url + "/health", timeout=1) as resp:
+        with urllib.request.urlopen(url, timeout=timeout_s) as resp:
             return resp.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -68,17 +77,27 @@ def _health_status(base_url: str) -> int | None:
         return None
 
 
-def _wait_until_up(sim: SimulatorProcess, wait_ready: bool, timeout: float) -> bool:
-    """True once /health answers (200, or anything when not `wait_ready`); False if the process died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if sim.process.poll() is not None:
-            return False
-        status = _health_status(sim.base_url)
-        if status == 200 or (status is not None and not wait_ready):
-            return True
-        time.sleep(POLL_INTERVAL_S)
-    raise SimulatorStartError(f"no answer on {sim.base_url}/health after {timeout}s:\n{sim.stderr_text()}")
+def wait_healthy(
+    url: str,
+    *,
+    timeout_s: float,
+    exited: Callable[[], bool] = lambda: False,
+    diagnose: Callable[[], str] = str,
+    poll_s: float = POLL_INTERVAL_S,
+    any_answer: bool = False,
+) -> None:
+    """Poll `url` until it answers 200 (any status with `any_answer`, e.g. a 503 during a startup delay).
+    ServerExited once `exited()`, ServerStartError when time runs out; both add `diagnose()` (its log)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if exited():
+            raise ServerExited(f"exited before {url} answered:\n{diagnose()}")
+        status = http_status(url)
+        if status == 200 or (any_answer and status is not None):
+            return
+        if time.monotonic() > deadline:
+            raise ServerStartError(f"no answer on {url} after {timeout_s:.0f} s:\n{diagnose()}")
+        time.sleep(poll_s)
 
 
 def stop(sim: SimulatorProcess) -> None:
@@ -110,18 +129,24 @@ def start_simulator(
         )
         sim = SimulatorProcess(f"http://127.0.0.1:{port}", process, stderr)
         try:
-            up = _wait_until_up(sim, wait_ready, timeout)
+            wait_healthy(
+                sim.base_url + "/health",
+                timeout_s=timeout,
+                exited=lambda proc=process: proc.poll() is not None,
+                diagnose=sim.stderr_text,
+                any_answer=not wait_ready,
+            )
+            break
+        except ServerExited:
+            message = sim.stderr_text()
+            stop(sim)
+            if "address already in use" not in message.lower():
+                raise ServerStartError(f"simulator exited with {process.returncode}:\n{message}") from None
         except BaseException:
             stop(sim)
             raise
-        if up:
-            break
-        message = sim.stderr_text()
-        stop(sim)
-        if "address already in use" not in message.lower():
-            raise SimulatorStartError(f"simulator exited with {process.returncode}:\n{message}")
     else:
-        raise SimulatorStartError(f"no free port after {BIND_ATTEMPTS} attempts")
+        raise ServerStartError(f"no free port after {BIND_ATTEMPTS} attempts")
     try:
         yield sim
     finally:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from analyze.execution import executor as executor_module
-from analyze.execution.client import SandboxClient, SandboxError, parse_address
+from analyze.execution.address import parse_address
+from analyze.execution.client import SandboxClient, SandboxError
 from analyze.execution.executor import ExecutionSettings, TaskExecutor
 from analyze.inputs.tasks import parse_record
 

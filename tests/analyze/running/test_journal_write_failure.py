@@ -3,8 +3,9 @@ and real kernel write errors: /dev/full (ENOSPC, a full disk) and RLIMIT_FSIZE (
 
 from __future__ import annotations
 
-import os
 import resource
+import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from vllm_sim.testing import start_simulator
 
 from tests.analyze.judge_fakes import read_jsonl
 from tests.analyze.sim_runs import analyze_run, jsonl_ids, line_count, task_file
+from tests.prereq import require
 
 RESULTS_LIMIT_BYTES = 6000  # a few verdict lines
 
@@ -40,14 +42,30 @@ def test_a_full_disk_stops_dispatching_and_exits_2(
         tasks.write("not json\n")
     out = tmp_path / "out"
     out.mkdir()
-    os.symlink("/dev/full", out / journal_file)  # every write: ENOSPC, as on a full disk
+    (out / journal_file).touch()
     with start_simulator(time_scale=0, **sim_flags) as sim:
-        run = analyze_run(tmp_path / "tasks.jsonl", out, [sim.base_url], "--concurrency", "2")
+        run = analyze_run(
+            tmp_path / "tasks.jsonl",
+            out,
+            [sim.base_url],
+            "--concurrency",
+            "2",
+            prefix=full_disk(out / journal_file),
+        )
         requests = sim_requests(sim.base_url)
     assert run.returncode == 2, run.stdout + run.stderr
     assert f"error: run stopped: cannot write {out / journal_file}: No space left on device" in run.stderr
     assert "Stopping: cannot write" in run.stdout
     assert requests in sent, f"{requests} requests: dispatching must stop at the first failed write"
+
+
+def full_disk(path: Path) -> list[str]:
+    """A command prefix under which every write to `path` fails with ENOSPC, as on a full disk: /dev/full
+    bound over the file in a mount namespace of the run's own (a symbolic link would be refused)."""
+    unshare = shutil.which("unshare")
+    require(unshare is not None, "unshare", "apt-get install util-linux")
+    mount = f'mount --bind /dev/full {shlex.quote(str(path))} && exec "$@"'
+    return [str(unshare), "--mount", "--map-root-user", "sh", "-c", mount, "sh"]
 
 
 def _limit_file_size() -> None:

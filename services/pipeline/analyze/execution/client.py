@@ -1,23 +1,17 @@
 """The sandbox's client: HTTP/1.1 over its unix socket (the sandbox has no network), or over TCP on
-loopback for development. Protocol: docs/sandbox.md.
-
-Addresses: `unix:///run/sandbox/sandbox.sock`, a bare socket path, or `http://127.0.0.1:PORT`.
-"""
+loopback for development. Protocol: docs/sandbox.md."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 
+from analyze.execution.address import SandboxAddress
 from analyze.inputs.outcomes import ExecutionResult, OutcomeError, result_from_record
 
-UNIX_SCHEME = "unix://"
-# The socket's HTTP host: any name works on a unix socket; this one says where the request went.
-UNIX_BASE = "http://sandbox"
 HEALTH_PATH = "/health"
 EXECUTE_PATH = "/v1/execute"
 HEALTH_TIMEOUT_S = 5.0
@@ -27,33 +21,6 @@ EXECUTE_GRACE_S = 30.0
 
 class SandboxError(RuntimeError):
     """The sandbox could not be reached or answered something that is not a result."""
-
-
-@dataclass(frozen=True)
-class SandboxAddress:
-    base_url: str
-    socket_path: str | None  # None: TCP
-
-    def __str__(self) -> str:
-        return f"unix://{self.socket_path}" if self.socket_path else self.base_url
-
-
-def parse_address(text: str) -> SandboxAddress:
-    """What `--sandbox` accepts, or ValueError saying what it expects."""
-    value = text.strip()
-    if value.startswith(UNIX_SCHEME):
-        path = value[len(UNIX_SCHEME) :]
-        if not path.startswith("/"):
-            raise ValueError(f"sandbox address {text!r}: a unix socket needs an absolute path (unix:///...)")
-        return SandboxAddress(UNIX_BASE, path)
-    if value.startswith("/"):
-        return SandboxAddress(UNIX_BASE, value)
-    parts = urlsplit(value)
-    if parts.scheme == "http" and parts.hostname and not parts.username and not parts.password:
-        return SandboxAddress(value.rstrip("/"), None)
-    raise ValueError(
-        f"sandbox address {text!r}: expected unix:///path/to/sandbox.sock, a socket path, or http://host:port"
-    )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 judge-trust banner and its warning sentences, chart titles and axes.
 
 `Texts(lang)` looks a key up in its language; a key missing there falls back to English, so a new string
-never breaks a report, and tests/analyze/report/test_i18n.py checks that both tables hold the same keys.
+never breaks a report, and tests/analyze/report/test_page.py checks that both tables hold the same keys.
 """
 
 from __future__ import annotations

@@ -88,29 +88,27 @@ def scan_input(
 
 
 class Run:
+    """One run of the job: what to judge and how come from `settings`; the collaborators are built by the
+    caller (analyze.pipeline.judge_all) so tests can hand in their own."""
+
     def __init__(
         self,
+        settings: Settings,
         *,
-        input_path: Path,
-        output_dir: Path,
         pool: BackendPool,
         limiter: Limiter,
-        settings: Settings,
         target: JudgeTarget,
         console: Console,
         slots: TaskSlots,
-        limit: int | None = None,
-        queue_size: int = 256,
         readiness: Readiness | None = None,
-        fail_fast_after: int = 0,
         executor: TaskExecutor | None = None,
     ) -> None:
-        self.input_path = input_path
-        self.output_dir = output_dir
+        self.input_path = settings.input_jsonl
+        self.output_dir = settings.output_dir
         self.limiter = limiter
         self.console = console
-        self.limit = limit
-        self.queue: asyncio.Queue[Task | None] = asyncio.Queue(maxsize=queue_size)
+        self.limit = settings.limit
+        self.queue: asyncio.Queue[Task | None] = asyncio.Queue(maxsize=settings.queue_size)
         # Tasks waiting out a backoff hold no permit; this bounds how many such tasks pile up.
         self.active = slots
         self.stats = RunStats(run_id=new_run_id())
@@ -122,7 +120,7 @@ class Run:
         self.judge = TaskJudge(
             pool, limiter, settings, target, self.stats.run_id, fingerprint=self.digest, readiness=readiness
         )
-        self.refusals = RefusalStreak(fail_fast_after)
+        self.refusals = RefusalStreak(settings.fail_fast_after)
         self.in_flight: set[asyncio.Task[None]] = set()
         self.stopping = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
