@@ -58,6 +58,7 @@ def run(
     max_output_tokens: Annotated[int | None, option("max_output_tokens")] = None,
     prompts_dir: PromptsOption = None,
     force_resume: Annotated[bool, option("force_resume", "--force-resume")] = False,
+    rejudge_changed: Annotated[bool, option("rejudge_changed", "--rejudge-changed")] = False,
     lang: LangOption = None,
     wait_ready_s: Annotated[float | None, option("wait_ready_s", "--wait-ready", metavar="SECONDS")] = None,
     execute: Annotated[str | None, option("execute", "--execute", metavar="auto|on|off")] = None,
@@ -74,8 +75,10 @@ def run(
 
     Tasks that carry tests have them run in the sandbox first (--execute, --sandbox; docs/sandbox.md)."""
     from analyze.fleet.readiness import FleetNotReadyError, NotServedError
+    from analyze.journal.records import JournalFormatError
     from analyze.judging.fingerprint import ConfigurationMismatch
     from analyze.pipeline import NoModelError, SandboxUnavailable, execute_pipeline
+    from analyze.running.runner import EmptyInput, JournalMismatch
 
     settings = settings_from(ctx)
     if not input_jsonl.is_file():
@@ -83,7 +86,15 @@ def run(
         raise typer.Exit(2)
     try:
         outcome = execute_pipeline(settings, report=report)
-    except (FleetNotReadyError, NotServedError, ConfigurationMismatch, SandboxUnavailable) as exc:
+    except (
+        FleetNotReadyError,
+        NotServedError,
+        ConfigurationMismatch,
+        SandboxUnavailable,
+        JournalMismatch,
+        JournalFormatError,
+        EmptyInput,
+    ) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_STOPPED) from exc
     except (NoModelError, RuntimeError, OSError) as exc:

@@ -184,6 +184,9 @@ def execute_pipeline(
     if stats.interrupted:
         console.say("interrupted", command=resume_command(settings))
         return PipelineOutcome(stats, paths)
+    if stats.stopped is not None:  # a report of a run cut short (a full disk) would only mislead
+        console.say("stopped", command=resume_command(settings))
+        return PipelineOutcome(stats, paths)
     if report:
         paths.update(build_report(settings.output_dir, **report_options(settings, console)))
     console.line()

@@ -177,7 +177,14 @@ class Settings(BaseSettings):
     retry_frequency_penalty: float = Field(0.5, ge=-2, le=2)
     limit: int | None = Field(None, ge=0, description="only the first N valid tasks of the input")
     force_resume: bool = Field(
-        False, description="resume an output directory whose journal was judged with other settings"
+        False,
+        description="resume an output directory whose journal was judged with other settings, or holds "
+        "verdicts of tasks that are not in the input",
+    )
+    rejudge_changed: bool = Field(
+        False,
+        description="judge again the tasks whose content changed since the journal judged them (same id, "
+        "other problem, candidates or tests); without it such a rerun stops (exit 2) naming them",
     )
 
     # --- execution: the tests tasks carry, run in the sandbox (docs/sandbox.md) ---

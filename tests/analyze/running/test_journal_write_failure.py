@@ -59,12 +59,13 @@ def test_a_full_disk_stops_dispatching_and_exits_2(
     assert requests in sent, f"{requests} requests: dispatching must stop at the first failed write"
 
 
-def full_disk(path: Path) -> list[str]:
+def full_disk(path: Path, device: str = "/dev/full") -> list[str]:
     """A command prefix under which every write to `path` fails with ENOSPC, as on a full disk: /dev/full
-    bound over the file in a mount namespace of the run's own (a symbolic link would be refused)."""
+    (or `device`) bound over the file in a mount namespace of the run's own (a symbolic link would be
+    refused)."""
     unshare = shutil.which("unshare")
     require(unshare is not None, "unshare", "apt-get install util-linux")
-    mount = f'mount --bind /dev/full {shlex.quote(str(path))} && exec "$@"'
+    mount = f'mount --bind {device} {shlex.quote(str(path))} && exec "$@"'
     return [str(unshare), "--mount", "--map-root-user", "sh", "-c", mount, "sh"]
 
 

@@ -99,6 +99,7 @@ class ResultLine(TypedDict, total=False):
     run_id: str
     task_id: str
     line: int
+    content: str  # the task's content digest (inputs.tasks.task_digest) when it was judged
     candidates: list[CandidateEntry]
     issues: list[IssueEntry]
     judge_model: str

@@ -24,6 +24,7 @@ from analyze.journal.records import (
     REJECTS_FILE,
     RESULTS_FILE,
     RUNS_FILE,
+    JournalFormatError,
     check_schema,
 )
 
@@ -51,6 +52,8 @@ def read_journal_lines(path: Path, skipped: list[str] | None = None) -> Iterator
     """
     if not path.exists():
         return
+    if not path.is_file():  # a device or FIFO planted there would be read forever, or block
+        raise JournalFormatError(f"{path} is not a regular file; a journal file must be one")
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
@@ -87,15 +90,44 @@ class ResultsIndex:
     task_ids: set[str] = field(default_factory=set)
     # How many verdict lines each run fingerprint judged (None: a line without one).
     fingerprints: Counter[str | None] = field(default_factory=Counter)
+    # Each judged task's content digest then (None: a line from before digests were kept).
+    contents: dict[str, str | None] = field(default_factory=dict)
 
 
 def index_results(output_dir: Path) -> ResultsIndex:
     index = ResultsIndex()
     for record in iter_journal(output_dir / RESULTS_FILE):
         if "task_id" in record:
-            index.task_ids.add(str(record["task_id"]))
+            task_id = str(record["task_id"])
+            index.task_ids.add(task_id)
             index.fingerprints[record.get("fingerprint")] += 1
+            content = record.get("content")
+            index.contents.setdefault(task_id, content if isinstance(content, str) else None)
     return index
+
+
+def drop_lines(path: Path, task_ids: set[str]) -> int:
+    """Rewrite `path` without the lines of `task_ids` (a new file renamed over the old one, so a crash
+    leaves one or the other whole); how many lines went."""
+    if not path.exists():
+        return 0
+    kept = path.with_name(path.name + ".rewrite")
+    refuse_symlink(kept)
+    dropped = 0
+    with open(path, "rb") as source, open(kept, "wb") as target:
+        for raw in source:
+            try:
+                record = json.loads(raw)
+            except (ValueError, RecursionError):
+                record = None
+            if isinstance(record, dict) and str(record.get("task_id")) in task_ids:
+                dropped += 1
+                continue
+            target.write(raw)
+        target.flush()
+        os.fsync(target.fileno())
+    os.replace(kept, path)
+    return dropped
 
 
 def judged_task_ids(output_dir: Path) -> set[str]:
@@ -104,7 +136,8 @@ def judged_task_ids(output_dir: Path) -> set[str]:
 
 
 class SymlinkRefused(OSError):
-    """An output file planted as a symbolic link: writing through it would change whatever it points at."""
+    """An output file planted as a symbolic link (writing through it would change whatever it points at),
+    or as a FIFO or socket."""
 
 
 def _symlink_refused(path: Path) -> SymlinkRefused:
@@ -112,14 +145,19 @@ def _symlink_refused(path: Path) -> SymlinkRefused:
 
 
 def refuse_symlink(path: Path) -> None:
+    """Refuse a symbolic link, and a FIFO or socket (opening one blocks or fails); a device stays
+    writable, as /dev/null is."""
     if path.is_symlink():
         raise _symlink_refused(path)
+    if path.is_fifo() or path.is_socket():
+        raise SymlinkRefused(errno.EINVAL, f"{path} is not a regular file; analyze writes only regular files")
 
 
 def open_output(path: Path, flags: int, mode: int = 0o644) -> int:
     """os.open that never follows a symbolic link at `path` (O_NOFOLLOW) and says so when one is there."""
     try:
-        return os.open(path, flags | os.O_NOFOLLOW, mode)
+        # O_NONBLOCK: a FIFO planted there fails at once (ENXIO) instead of blocking the run forever
+        return os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, mode)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise _symlink_refused(path) from exc
@@ -128,7 +166,7 @@ def open_output(path: Path, flags: int, mode: int = 0o644) -> int:
 
 def repair_torn_tail(path: Path) -> bool:
     """Cut an incomplete last line so the next append starts on a fresh line; True if something was cut."""
-    if not path.exists():
+    if not path.is_file():  # missing, or a device (a test's /dev/full): nothing to cut
         return False
     with open(path, "rb+") as handle:
         size = handle.seek(0, os.SEEK_END)
@@ -207,6 +245,13 @@ class Journal:
         self.rejects = JsonlAppender(output_dir / REJECTS_FILE, truncate=True)
         self.runs = JsonlAppender(output_dir / RUNS_FILE)
         self._executions: JsonlAppender | None = None
+
+    def drop_results(self, task_ids: set[str]) -> int:
+        """Remove these tasks' verdict lines (they are to be judged again) and go on appending."""
+        self.results.close()
+        dropped = drop_lines(self.output_dir / RESULTS_FILE, task_ids)
+        self.results = JsonlAppender(self.output_dir / RESULTS_FILE)
+        return dropped
 
     @property
     def executions(self) -> JsonlAppender:

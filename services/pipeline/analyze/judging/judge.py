@@ -18,7 +18,7 @@ from analyze.fleet.concurrency import Limiter, OutcomeKind, RequestOutcome, perm
 from analyze.fleet.multi_vllm import BackendPool
 from analyze.fleet.readiness import FleetNotReadyError, Readiness
 from analyze.fleet.retry import Backoff, ErrorClass, classify_error
-from analyze.inputs.tasks import Task
+from analyze.inputs.tasks import Task, task_digest
 from analyze.judging.attempts import (
     OUTCOME_INVALID,
     OUTCOME_LENGTH,
@@ -331,6 +331,7 @@ def result_record(
     return {
         "run_id": run_id,
         **merge_passes(task, passes),
+        "content": task_digest(task),
         "judge_model": model,
         "fingerprint": fingerprint,
         "requests": [one.log for one in passes],

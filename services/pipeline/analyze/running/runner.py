@@ -25,7 +25,7 @@ from analyze.execution.reuse import Executed, executions_line, read_executed, re
 from analyze.fleet.concurrency import Limiter
 from analyze.fleet.multi_vllm import BackendPool
 from analyze.fleet.readiness import FleetNotReadyError, Readiness
-from analyze.inputs.tasks import Reject, Task, TaskError, iter_tasks_at, iter_valid_tasks
+from analyze.inputs.tasks import Reject, Task, TaskError, iter_tasks_at, iter_valid_tasks, task_digest
 from analyze.journal.records import RunLine, reject_record, run_record
 from analyze.journal.store import Journal, JournalWriteError, JsonlAppender, index_results
 from analyze.judging.fingerprint import (
@@ -62,6 +62,27 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
 
 
+@dataclass
+class InputFindings:
+    """What pass 1 found beside the counts: input ids, and judged tasks whose content is not the same."""
+
+    seen: set[str] = field(default_factory=set)
+    changed: list[str] = field(default_factory=list)  # judged under this id, but with other content
+
+
+class JournalMismatch(RuntimeError):
+    """The journal does not belong to this input as it is now; no task was judged (exit 2)."""
+
+
+class EmptyInput(RuntimeError):
+    """The input holds no task to judge; nothing was sent (exit 2)."""
+
+
+def _some(ids: list[str], shown: int = 5) -> str:
+    listed = ", ".join(repr(i) for i in ids[:shown])
+    return listed + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
 def scan_input(
     path: Path,
     journal: Journal,
@@ -69,17 +90,31 @@ def scan_input(
     limit: int | None,
     stats: RunStats,
     plan: DispatchPlan | None = None,
+    *,
+    contents: dict[str, str | None] | None = None,
+    rejudge_changed: bool = False,
+    findings: InputFindings | None = None,
 ) -> None:
     """Pass 1: count what there is to do, rewrite rejects.jsonl (step 1/6), and note in `plan` each
-    task still to judge."""
+    task still to judge. With `contents` (the journal's digest per judged task), a judged task whose
+    content changed is noted in `findings`, and with `rejudge_changed` it is to be judged again (its id
+    leaves `done`)."""
+    findings = findings if findings is not None else InputFindings()
     for offset, item in iter_tasks_at(path):
         if isinstance(item, Reject):
             stats.rejected += 1
             journal.rejects.append(reject_record(item.line, item.task_id, item.reason))
             continue
+        findings.seen.add(item.task_id)
         if limit is not None and stats.tasks_valid >= limit:
             continue
         stats.tasks_valid += 1
+        if item.task_id in done and contents is not None:
+            then = contents.get(item.task_id)
+            if then is not None and then != task_digest(item):
+                findings.changed.append(item.task_id)
+                if rejudge_changed:
+                    done.discard(item.task_id)
         if item.task_id in done:
             stats.tasks_skipped += 1
         elif plan is not None:
@@ -255,8 +290,14 @@ class Run:
                 self.console.line()
                 self.console.say("read")
                 plan = DispatchPlan() if self.settings.dispatch_order == ORDER_LONGEST_FIRST else None
+                findings = InputFindings()
                 try:
-                    scan_input(self.input_path, journal, done, self.limit, self.stats, plan)
+                    scan_input(
+                        self.input_path, journal, done, self.limit, self.stats, plan,
+                        contents=index.contents, rejudge_changed=self.settings.rejudge_changed,
+                        findings=findings,
+                    )  # fmt: skip
+                    self._check_input(journal, findings, index.task_ids)
                 except JournalWriteError as exc:
                     self.stop(exc.strerror)
                     return self.stats
@@ -286,6 +327,31 @@ class Run:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGINT)
         return self.stats
+
+    def _check_input(self, journal: Journal, findings: InputFindings, judged: set[str]) -> None:
+        """Stop before judging when the journal is not this input's (another input, changed tasks) or
+        there is nothing to judge; drop the verdicts of changed tasks that are to be judged again."""
+        s, where = self.stats, f"{self.input_path}"
+        if s.tasks_valid == 0:
+            rejected = (
+                f": all {s.rejected} line(s) were rejected (reasons in rejects.jsonl)" if s.rejected else ""
+            )
+            raise EmptyInput(f"{where} holds no task to judge{rejected}")
+        foreign = sorted(judged - findings.seen)
+        if foreign and not self.settings.force_resume:
+            raise JournalMismatch(
+                f"{self.output_dir} holds verdicts for {len(foreign)} task(s) that are not in {where} "
+                f"({_some(foreign)}): it was written for another input. Use another output directory, or "
+                "--force-resume to keep them beside this input's"
+            )
+        if findings.changed and not self.settings.rejudge_changed:
+            raise JournalMismatch(
+                f"{len(findings.changed)} task(s) of {where} changed since {self.output_dir} judged them "
+                f"(same id, other content): {_some(findings.changed)}. Rerun with --rejudge-changed to "
+                "judge them again, or use another output directory"
+            )
+        if findings.changed:
+            journal.drop_results(set(findings.changed))
 
     def _guard_resume(self, fingerprints: Counter[str | None]) -> None:
         """Refuse to mix verdicts of another configuration into this journal unless forced."""
