@@ -11,6 +11,7 @@ so a word in every issue counts less than one that marks a kind of flaw.
 
 from __future__ import annotations
 
+import io
 import itertools
 import logging
 import math
@@ -24,6 +25,7 @@ import jieba.analyse
 from wordcloud import STOPWORDS, WordCloud
 
 from analyze.report import constants as c
+from analyze.report.outputs import write_bytes
 
 jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" chatter is not for the report's user
 
@@ -106,5 +108,6 @@ def write_word_cloud(
         collocations=False,
     )
     cloud.generate_from_frequencies(weights)
-    cloud.to_file(str(path))
-    return path
+    buffer = io.BytesIO()
+    cloud.to_image().save(buffer, format="png", optimize=True)  # what WordCloud.to_file does, unfollowed
+    return write_bytes(path, buffer.getvalue())
