@@ -86,6 +86,8 @@ WORDCLOUD_HEIGHT = 600
 WORDCLOUD_MAX_WORDS = 150
 WORDCLOUD_MIN_WORD_LENGTH = 2  # Latin words shorter than this are dropped
 WORDCLOUD_MIN_CJK_LENGTH = 2  # one-character Chinese tokens are nearly all particles (的, 了, 不, 在)
+# Longer tokens are no words (hashes, URLs, names glued together) and one of 10 000 characters fits no cloud.
+WORDCLOUD_MAX_WORD_LENGTH = 40
 WORDCLOUD_MAX_TEXTS = 50_000  # issue texts read for the cloud (the first ones), so 1M issues stay fast
 # Besides the maintained lists (wordcloud.STOPWORDS, jieba.analyse's), words every code review uses, which
 # name no flaw (docs/report.md#the-word-cloud). Lower-case; jieba tokens.

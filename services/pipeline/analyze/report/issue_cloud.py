@@ -52,6 +52,8 @@ def keywords(text: str, *, cut: bool = False) -> list[str]:
 def _is_keyword(word: str) -> bool:
     if not _WORD.search(word) or word in STOP_WORDS or word.isdigit() or word.replace(".", "").isdigit():
         return False
+    if len(word) > c.WORDCLOUD_MAX_WORD_LENGTH:
+        return False
     if _is_cjk(word):
         return len(word) >= c.WORDCLOUD_MIN_CJK_LENGTH
     return len(word) >= c.WORDCLOUD_MIN_WORD_LENGTH
