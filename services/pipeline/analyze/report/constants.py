@@ -100,6 +100,13 @@ use uses used using may might must will well without also does make makes made n
 WORDCLOUD_DOMAIN_STOPWORDS = frozenset(_DOMAIN_STOPWORDS_TEXT.split())
 
 CHART_DPI = 110
+# What the input names (models, ids, categories, backends) is shown shortened, with an ellipsis; the CSVs and
+# summary.json keep it whole. A chart's size then cannot grow with a name's length (docs/report.md).
+CHART_LABEL_MAX_CHARS = 40
+CHART_TITLE_MAX_CHARS = 120
+CHART_MAX_INCHES = 30.0  # the largest side of a chart, however many models; at CHART_DPI about 3300 px
+HTML_CELL_MAX_CHARS = 160  # the not_run reasons are keyed by their first 160 characters
+HTML_WARNING_MAX_CHARS = 400
 HTML_MAX_SCORE_ROWS = 500
 HTML_MAX_MISS_ROWS = 50  # judge misses shown on the page; judge_misses.csv has them all
 HTML_MAX_NOT_RUN_REASONS = 10  # not_run reasons listed on the page; summary.json has them all
