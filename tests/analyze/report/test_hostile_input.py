@@ -14,7 +14,7 @@ import pytest
 from analyze.report import ReportWriteError, build_report
 from analyze.report import constants as c
 from analyze.report.analysis import BootstrapSettings, analyse
-from analyze.report.charts import _ranking, chart_style
+from analyze.report.charts import _dimensions, _ranking, chart_style
 from analyze.report.csv_files import FORMULA_STARTS, neutralise, write_csv
 from analyze.report.i18n import Texts
 from analyze.report.journal import read_journal
@@ -114,6 +114,15 @@ def test_dollar_signs_are_shown_not_parsed(journal: JournalDir) -> None:
         figure.canvas.draw()  # ticks are made at draw time, inside the style
         labels = [label for label in figure.axes[0].get_yticklabels() if label.get_text() == name]
     assert labels and not any(label.get_parse_math() for label in labels)
+
+
+def test_underscore_name_keeps_its_legend_entry(journal: JournalDir) -> None:
+    journal.result("t1", [("_hidden", 8), ("B", 6)])
+    analysis = analyse(read_journal(journal.path), BootstrapSettings(10, 0, 0.5), [], Texts("en"))
+    with chart_style(None):
+        figure = _dimensions(analysis)
+        assert figure is not None
+        assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == ["B", "_hidden"]
 
 
 def test_formula_cells_are_neutralised_in_every_csv(journal: JournalDir) -> None:

@@ -141,25 +141,28 @@ def _dimensions(analysis: Analysis) -> Figure | None:
     axes = figure.add_subplot()
     width = 0.8 / len(rows)
     positions = np.arange(len(dimensions))
-    for i, row in enumerate(sorted(rows, key=lambda r: r["model"])):
+    ordered = sorted(rows, key=lambda r: r["model"])
+    bars = []
+    for i, row in enumerate(ordered):
         means = np.array([_num(row[f"{d}_mean"]) for d in dimensions])
         lows = np.array([_num(row[f"{d}_ci_low"], default=m) for d, m in zip(dimensions, means, strict=True)])
         highs = np.array(
             [_num(row[f"{d}_ci_high"], default=m) for d, m in zip(dimensions, means, strict=True)]
         )
-        axes.bar(
+        bar = axes.bar(
             positions + (i - (len(rows) - 1) / 2) * width,
             means,
             width,
             yerr=[means - lows, highs - means],
             capsize=3,
-            label=plain(row["model"], c.CHART_LABEL_MAX_CHARS),
             color=_colour(analysis, row["model"]),
         )
+        bars.append(bar)
     t = analysis.texts
     axes.set_xticks(positions, _labels([t.dimension(d) for d in dimensions]), rotation=15)
     axes.set(title=t("chart_dimensions_title"), ylabel=t("chart_score_axis"), ylim=(0, 10.5))
-    axes.legend(loc="lower right", fontsize="small")
+    # Handles and labels given: from `label=`, matplotlib leaves out a model whose name starts with "_".
+    axes.legend(bars, _labels([row["model"] for row in ordered]), loc="lower right", fontsize="small")
     return figure
 
 
