@@ -125,6 +125,14 @@ def test_underscore_name_keeps_its_legend_entry(journal: JournalDir) -> None:
         assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == ["B", "_hidden"]
 
 
+def test_page_escapes_what_the_input_names(journal: JournalDir) -> None:
+    name = "<script>alert(1)</script>"
+    hostile_journal(journal, name, '"><img src=x onerror=alert(1)>', task="<b>t1</b>")
+    page = build_report(journal.path, bootstrap_resamples=10)["report_html"].read_text(encoding="utf-8")
+    assert "<script" not in page and "<img src=x" not in page and "<b>t1" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
 def test_formula_cells_are_neutralised_in_every_csv(journal: JournalDir) -> None:
     hostile_journal(journal, '=HYPERLINK("http://x")', "@SUM(A1)", task="+cmd|' /C calc'!A0")
     build_report(journal.path, bootstrap_resamples=10)
