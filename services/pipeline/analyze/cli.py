@@ -148,7 +148,7 @@ def report_command(
     """Rebuild tables, charts, word cloud and HTML from the journal in OUTPUT_DIR."""
     from analyze.pipeline import report_options
     from analyze.progress import Console
-    from analyze.report import JournalError, build_report
+    from analyze.report import JournalError, ReportWriteError, build_report
 
     if not output_dir.is_dir():
         typer.echo(f"error: {output_dir} is not a directory", err=True)
@@ -156,7 +156,7 @@ def report_command(
     settings = settings_from(ctx)
     try:
         paths = build_report(output_dir, **report_options(settings, Console(settings.lang)))
-    except JournalError as exc:  # the message names the file, line and field at fault
+    except (JournalError, ReportWriteError) as exc:  # the message names the file (and line) at fault
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     for name, path in paths.items():

@@ -13,10 +13,11 @@ from analyze.report.fonts import find_cjk_font
 from analyze.report.i18n import LANGUAGES, Texts
 from analyze.report.issue_cloud import write_word_cloud
 from analyze.report.journal import JournalError, read_journal
+from analyze.report.outputs import ReportWriteError, remove, write_text
 from analyze.report.page import render
 from analyze.report.tables import write_tables
 
-__all__ = ["LANGUAGES", "STEPS", "JournalError", "build_report"]
+__all__ = ["LANGUAGES", "STEPS", "JournalError", "ReportWriteError", "build_report"]
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ def build_report(
 
     `lang` ("zh" or "en") is the language of the page, the charts and summary.json's judge warnings.
 
-    Raises JournalError (naming file, line and field) for a journal line it cannot read.
+    Raises JournalError (naming file, line and field) for a journal line it cannot read, and
+    ReportWriteError for a file it cannot write (read-only directory, a symbolic link in its place).
     """
     output_dir = Path(output_dir)
     if not output_dir.is_dir():
@@ -64,13 +66,12 @@ def build_report(
 
     step(3, STEPS[2])
     cloud_path = output_dir / c.WORDCLOUD_PNG
-    cloud_path.unlink(missing_ok=True)  # a stale cloud from an earlier report must not survive
+    remove(cloud_path)  # a stale cloud from an earlier report must not survive
     cloud = write_word_cloud(((issue.text, issue.cut) for issue in journal.issues), cloud_path, font.path)
     if cloud is not None:
         paths["wordcloud"] = cloud
 
     step(4, STEPS[3])
     report = output_dir / c.REPORT_HTML
-    report.write_text(render(analysis, paths, output_dir), encoding="utf-8")
-    paths["report_html"] = report
+    paths["report_html"] = write_text(report, render(analysis, paths, output_dir))
     return paths

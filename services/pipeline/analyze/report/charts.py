@@ -1,8 +1,13 @@
-"""The PNG charts. Figures are made without pyplot (no global state, Agg canvas)."""
+"""The PNG charts. Figures are made without pyplot (no global state, Agg canvas).
+
+Every text from the input is a plain label (plain_text: one line, at most CHART_LABEL_MAX_CHARS) and no text
+is read as mathtext, so a name cannot change a chart's size or fail its drawing ("$\\frac{$" did).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -13,9 +18,12 @@ import numpy as np
 from matplotlib import font_manager, ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from analyze.report import constants as c
 from analyze.report.analysis import Analysis
+from analyze.report.outputs import make_dir, remove, write_bytes
+from analyze.report.plain_text import plain
 
 _PALETTE = mpl.colormaps["tab10"].colors
 
@@ -36,6 +44,9 @@ def chart_style(font_path: str | None) -> Iterator[None]:
         "axes.grid": True,
         "grid.alpha": 0.3,
         "figure.dpi": c.CHART_DPI,
+        # Text artists read these when they are made: a "$" in a model name stays a dollar sign.
+        "text.parse_math": False,
+        "text.usetex": False,
     }
     with mpl.rc_context(style):
         yield
@@ -43,7 +54,7 @@ def chart_style(font_path: str | None) -> Iterator[None]:
 
 def write_charts(analysis: Analysis, charts_dir: Path, font_path: str | None) -> dict[str, Path]:
     """Write each chart that has data; returns {"chart_<name>": path}."""
-    charts_dir.mkdir(parents=True, exist_ok=True)
+    make_dir(charts_dir)
     makers: dict[str, Callable[[Analysis], Figure | None]] = {
         "scores_by_model": _scores_by_model,
         "dimensions": _dimensions,
@@ -59,12 +70,32 @@ def write_charts(analysis: Analysis, charts_dir: Path, font_path: str | None) ->
             figure = make(analysis)
             path = charts_dir / f"{name}.png"
             if figure is None:
-                path.unlink(missing_ok=True)  # a chart from an earlier report must not outlive its data
+                remove(path)  # a chart from an earlier report must not outlive its data
                 continue
-            FigureCanvasAgg(figure)
-            figure.savefig(path, format="png", bbox_inches="tight")
-            written[f"chart_{name}"] = path
+            written[f"chart_{name}"] = write_bytes(path, _png(figure))
     return written
+
+
+def _png(figure: Figure) -> bytes:
+    """The figure cropped to its artists as bbox_inches="tight" does, but never beyond CHART_MAX_INCHES
+    around the figure: the crop grows with every text's extent, and the canvas is its width x height."""
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    tight = figure.get_tightbbox(renderer).padded(0.1)
+    width, height = figure.get_size_inches()
+    margin = (c.CHART_MAX_INCHES - max(width, height)) / 2
+    limit = Bbox.from_extents(-margin, -margin, width + margin, height + margin)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches=Bbox.intersection(tight, limit) or limit)
+    return buffer.getvalue()
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A figure that grows with the number of models, up to CHART_MAX_INCHES on each side."""
+    return Figure(figsize=(min(width, c.CHART_MAX_INCHES), min(height, c.CHART_MAX_INCHES)))
+
+
+def _labels(names: list[str]) -> list[str]:
+    return [plain(name, c.CHART_LABEL_MAX_CHARS) for name in names]
 
 
 def _colour(analysis: Analysis, model: str) -> tuple[float, ...]:
@@ -84,14 +115,16 @@ def _scores_by_model(analysis: Analysis) -> Figure | None:
         if dimension in candidate.scores:
             values[candidate.model].append(candidate.scores[dimension])
     models = [model for model in analysis.models if values[model]]
-    figure = Figure(figsize=(max(6, 1.2 * len(models) + 2), 4.5))
+    figure = _figure(max(6, 1.2 * len(models) + 2), 4.5)
     axes = figure.add_subplot()
-    boxes = axes.boxplot([values[m] for m in models], tick_labels=models, patch_artist=True, showmeans=True)
+    boxes = axes.boxplot(
+        [values[m] for m in models], tick_labels=_labels(models), patch_artist=True, showmeans=True
+    )
     for box, model in zip(boxes["boxes"], models, strict=True):
         box.set(facecolor=_colour(analysis, model), alpha=0.6)
     t = analysis.texts
     axes.set(
-        title=t("chart_scores_title", dimension=t.dimension(dimension)),
+        title=plain(t("chart_scores_title", dimension=t.dimension(dimension)), c.CHART_TITLE_MAX_CHARS),
         ylabel=t("chart_score_axis"),
         ylim=(0.5, 10.5),
     )
@@ -104,29 +137,32 @@ def _dimensions(analysis: Analysis) -> Figure | None:
     if not rows:
         return None
     dimensions = analysis.dimensions
-    figure = Figure(figsize=(max(7, 1.4 * len(dimensions) + 2), 4.5))
+    figure = _figure(max(7, 1.4 * len(dimensions) + 2), 4.5)
     axes = figure.add_subplot()
     width = 0.8 / len(rows)
     positions = np.arange(len(dimensions))
-    for i, row in enumerate(sorted(rows, key=lambda r: r["model"])):
+    ordered = sorted(rows, key=lambda r: r["model"])
+    bars = []
+    for i, row in enumerate(ordered):
         means = np.array([_num(row[f"{d}_mean"]) for d in dimensions])
         lows = np.array([_num(row[f"{d}_ci_low"], default=m) for d, m in zip(dimensions, means, strict=True)])
         highs = np.array(
             [_num(row[f"{d}_ci_high"], default=m) for d, m in zip(dimensions, means, strict=True)]
         )
-        axes.bar(
+        bar = axes.bar(
             positions + (i - (len(rows) - 1) / 2) * width,
             means,
             width,
             yerr=[means - lows, highs - means],
             capsize=3,
-            label=row["model"],
             color=_colour(analysis, row["model"]),
         )
+        bars.append(bar)
     t = analysis.texts
-    axes.set_xticks(positions, [t.dimension(d) for d in dimensions], rotation=15)
+    axes.set_xticks(positions, _labels([t.dimension(d) for d in dimensions]), rotation=15)
     axes.set(title=t("chart_dimensions_title"), ylabel=t("chart_score_axis"), ylim=(0, 10.5))
-    axes.legend(loc="lower right", fontsize="small")
+    # Handles and labels given: from `label=`, matplotlib leaves out a model whose name starts with "_".
+    axes.legend(bars, _labels([row["model"] for row in ordered]), loc="lower right", fontsize="small")
     return figure
 
 
@@ -139,11 +175,11 @@ def _win_rates(analysis: Analysis) -> Figure | None:
         return None
     models, shares = analysis.ranked_pairwise()
     n = len(models)
-    figure = Figure(figsize=(max(5, 0.9 * n + 3), max(4, 0.8 * n + 2)))
+    figure = _figure(max(5, 0.9 * n + 3), max(4, 0.8 * n + 2))
     axes = figure.add_subplot()
     image = axes.imshow(np.ma.masked_invalid(shares), cmap="RdYlGn", vmin=0, vmax=1)
-    axes.set_xticks(range(n), models, rotation=30, ha="right")
-    axes.set_yticks(range(n), models)
+    axes.set_xticks(range(n), _labels(models), rotation=30, ha="right")
+    axes.set_yticks(range(n), _labels(models))
     axes.grid(False)
     for (row, column), share in np.ndenumerate(shares):
         if not np.isnan(share):
@@ -163,7 +199,7 @@ def _ranking(analysis: Analysis) -> Figure | None:
     strength = np.array([row["bt_strength"] for row in rows])
     low = np.array([_num(row["bt_ci_low"], default=s) for row, s in zip(rows, strength, strict=True)])
     high = np.array([_num(row["bt_ci_high"], default=s) for row, s in zip(rows, strength, strict=True)])
-    figure = Figure(figsize=(7, max(2.2, 0.45 * len(rows) + 1.2)))
+    figure = _figure(7, max(2.2, 0.45 * len(rows) + 1.2))
     axes = figure.add_subplot()
     positions = np.arange(len(rows))
     axes.errorbar(
@@ -174,7 +210,7 @@ def _ranking(analysis: Analysis) -> Figure | None:
         capsize=4,
         color="#1f4e79",
     )
-    axes.set_yticks(positions, [row["model"] for row in rows])
+    axes.set_yticks(positions, _labels([row["model"] for row in rows]))
     axes.set_xscale("log")
     axes.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
     axes.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _pos: f"{value:g}"))
@@ -194,7 +230,7 @@ def _backends(analysis: Analysis) -> Figure | None:
     for request in analysis.journal.requests:
         if request.latency_s is not None:
             latencies[request.backend].append(request.latency_s)
-    figure = Figure(figsize=(11, max(3, 0.5 * len(names) + 2)))
+    figure = _figure(11, max(3, 0.5 * len(names) + 2))
     share_axes, latency_axes = figure.subplots(1, 2)
     positions = np.arange(len(names))
     share_axes.barh(positions, [backends[name]["share"] for name in names], color="#4a90c2")
@@ -207,7 +243,7 @@ def _backends(analysis: Analysis) -> Figure | None:
         )
     latency_axes.set(title=t("chart_latency_title"), xlabel=t("chart_latency_axis"))
     for axes in (share_axes, latency_axes):
-        axes.set_yticks(positions, names)
+        axes.set_yticks(positions, _labels(names))
         axes.set_ylim(-0.6, len(names) - 0.4)
         axes.invert_yaxis()
     return figure

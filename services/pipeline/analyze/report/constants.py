@@ -86,6 +86,8 @@ WORDCLOUD_HEIGHT = 600
 WORDCLOUD_MAX_WORDS = 150
 WORDCLOUD_MIN_WORD_LENGTH = 2  # Latin words shorter than this are dropped
 WORDCLOUD_MIN_CJK_LENGTH = 2  # one-character Chinese tokens are nearly all particles (的, 了, 不, 在)
+# Longer tokens are no words (hashes, URLs, names glued together) and one of 10 000 characters fits no cloud.
+WORDCLOUD_MAX_WORD_LENGTH = 40
 WORDCLOUD_MAX_TEXTS = 50_000  # issue texts read for the cloud (the first ones), so 1M issues stay fast
 # Besides the maintained lists (wordcloud.STOPWORDS, jieba.analyse's), words every code review uses, which
 # name no flaw (docs/report.md#the-word-cloud). Lower-case; jieba tokens.
@@ -98,6 +100,13 @@ use uses used using may might must will well without also does make makes made n
 WORDCLOUD_DOMAIN_STOPWORDS = frozenset(_DOMAIN_STOPWORDS_TEXT.split())
 
 CHART_DPI = 110
+# What the input names (models, ids, categories, backends) is shown shortened, with an ellipsis; the CSVs and
+# summary.json keep it whole. A chart's size then cannot grow with a name's length (docs/report.md).
+CHART_LABEL_MAX_CHARS = 40
+CHART_TITLE_MAX_CHARS = 120
+CHART_MAX_INCHES = 30.0  # the largest side of a chart, however many models; at CHART_DPI about 3300 px
+HTML_CELL_MAX_CHARS = 160  # the not_run reasons are keyed by their first 160 characters
+HTML_WARNING_MAX_CHARS = 400
 HTML_MAX_SCORE_ROWS = 500
 HTML_MAX_MISS_ROWS = 50  # judge misses shown on the page; judge_misses.csv has them all
 HTML_MAX_NOT_RUN_REASONS = 10  # not_run reasons listed on the page; summary.json has them all

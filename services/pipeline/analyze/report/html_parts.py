@@ -1,4 +1,8 @@
-"""Table cells and tables of the HTML page, escaped: shared by page.py and its sections."""
+"""Table cells and tables of the HTML page, escaped: shared by page.py and its sections.
+
+A cell or header longer than HTML_CELL_MAX_CHARS (a model name, a task id, a sandbox's detail) is shown
+shortened, on one line (plain_text), whole in its tooltip; the CSVs have it whole.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,22 @@ from typing import Any
 
 import pandas as pd
 
+from analyze.report import constants as c
+from analyze.report.plain_text import plain
+
 
 class Cell:
     """A table cell: escaped text plus a CSS class."""
 
     def __init__(self, text: str, css: str = "") -> None:
-        self.html = html.escape(text)
+        shown = plain(text, c.HTML_CELL_MAX_CHARS)
+        self.html = html.escape(shown)
         self.css = css
+        self.title = html.escape(plain(text)) if len(shown) < len(text) else ""
+
+    def td(self) -> str:
+        title = f' title="{self.title}"' if self.title else ""
+        return f'<td class="{self.css}"{title}>{self.html}</td>'
 
 
 def fmt(value: Any, digits: int = 2) -> str:
@@ -39,11 +52,11 @@ def ci(low: float | None, high: float | None, digits: int = 2) -> Cell:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Cell | str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    head = "".join(f"<th>{html.escape(plain(h, c.HTML_CELL_MAX_CHARS))}</th>" for h in headers)
     body = []
     for row in rows:
         cells = (cell if isinstance(cell, Cell) else Cell(cell) for cell in row)
-        body.append("<tr>" + "".join(f'<td class="{x.css}">{x.html}</td>' for x in cells) + "</tr>")
+        body.append("<tr>" + "".join(cell.td() for cell in cells) + "</tr>")
     return (
         f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"

@@ -11,6 +11,7 @@ so a word in every issue counts less than one that marks a kind of flaw.
 
 from __future__ import annotations
 
+import io
 import itertools
 import logging
 import math
@@ -24,6 +25,7 @@ import jieba.analyse
 from wordcloud import STOPWORDS, WordCloud
 
 from analyze.report import constants as c
+from analyze.report.outputs import write_bytes
 
 jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" chatter is not for the report's user
 
@@ -49,6 +51,8 @@ def keywords(text: str, *, cut: bool = False) -> list[str]:
 
 def _is_keyword(word: str) -> bool:
     if not _WORD.search(word) or word in STOP_WORDS or word.isdigit() or word.replace(".", "").isdigit():
+        return False
+    if len(word) > c.WORDCLOUD_MAX_WORD_LENGTH:
         return False
     if _is_cjk(word):
         return len(word) >= c.WORDCLOUD_MIN_CJK_LENGTH
@@ -106,5 +110,6 @@ def write_word_cloud(
         collocations=False,
     )
     cloud.generate_from_frequencies(weights)
-    cloud.to_file(str(path))
-    return path
+    buffer = io.BytesIO()
+    cloud.to_image().save(buffer, format="png", optimize=True)  # what WordCloud.to_file does, unfollowed
+    return write_bytes(path, buffer.getvalue())

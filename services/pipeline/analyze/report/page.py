@@ -16,6 +16,7 @@ from analyze.report.analysis import Analysis
 from analyze.report.execution_section import execution_section
 from analyze.report.html_parts import Cell, ci, fmt, num, pct, table
 from analyze.report.i18n import Texts
+from analyze.report.plain_text import plain
 from analyze.report.tables import EXECUTION_KEYS, SCORE_KEYS, issues_frame, scores_frame
 from analyze.report.trust_section import trust_section
 
@@ -46,7 +47,7 @@ def render(analysis: Analysis, images: dict[str, Path], output_dir: Path) -> str
         _definitions(summary["bradley_terry"], t),
     ]
     css = resources.files("analyze.report").joinpath("report.css").read_text(encoding="utf-8")
-    judges = ", ".join(summary["judge_models"]) or "–"
+    judges = ", ".join(plain(judge, c.HTML_CELL_MAX_CHARS) for judge in summary["judge_models"]) or "–"
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     title = html.escape(t("title"))
     return (
@@ -62,7 +63,7 @@ def render(analysis: Analysis, images: dict[str, Path], output_dir: Path) -> str
 def _warnings(warnings: list[str], t: Texts) -> str:
     if not warnings:
         return ""
-    items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
+    items = "".join(f"<li>{html.escape(plain(w, c.HTML_WARNING_MAX_CHARS))}</li>" for w in warnings)
     return f'<div class="warning"><strong>{html.escape(t("warnings"))}</strong><ul>{items}</ul></div>'
 
 

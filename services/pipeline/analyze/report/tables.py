@@ -1,4 +1,4 @@
-"""The CSV tables and summary.json, written from an Analysis."""
+"""The CSV tables and summary.json, written from an Analysis (through csv_files and outputs)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import pandas as pd
 from analyze.report import aggregate
 from analyze.report import constants as c
 from analyze.report.analysis import Analysis
+from analyze.report.csv_files import write_csv
 from analyze.report.execution import PASS_RATE_COLUMNS
 from analyze.report.grounded import GROUNDED_COLUMNS
 from analyze.report.journal import Execution
+from analyze.report.outputs import write_text
 from analyze.report.truth_checks import MISS_COLUMNS, miss_row
 
 SCORE_KEYS = ["task_id", "candidate_id", "model", "label", "position", "truncated", "code_chars", "passed"]
@@ -96,12 +98,10 @@ def write_tables(analysis: Analysis, output_dir: Path) -> dict[str, Path]:
         "judge_misses_csv": output_dir / c.JUDGE_MISSES_CSV,
         "summary_json": output_dir / c.SUMMARY_JSON,
     }
-    scores_frame(analysis).to_csv(paths["scores_csv"], index=False)
-    models_frame(analysis).to_csv(paths["models_csv"], index=False)
-    pairwise_frame(analysis).to_csv(paths["pairwise_csv"])
-    issues_frame(analysis).to_csv(paths["issues_csv"])
-    misses_frame(analysis).to_csv(paths["judge_misses_csv"], index=False)
-    paths["summary_json"].write_text(
-        json.dumps(analysis.summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    write_csv(scores_frame(analysis), paths["scores_csv"], index=False)
+    write_csv(models_frame(analysis), paths["models_csv"], index=False)
+    write_csv(pairwise_frame(analysis), paths["pairwise_csv"], index=True)
+    write_csv(issues_frame(analysis), paths["issues_csv"], index=True)
+    write_csv(misses_frame(analysis), paths["judge_misses_csv"], index=False)
+    write_text(paths["summary_json"], json.dumps(analysis.summary, ensure_ascii=False, indent=2) + "\n")
     return paths
