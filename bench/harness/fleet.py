@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from analyze.fleet.prometheus import MAX_NUM_SEQS
 
 from bench.harness import procs
 from bench.harness.prom import scrape
 from bench.settings import HEALTH_TIMEOUT_S, SimProfile
 
 BUSY = "vllm_sim:busy_slot_seconds_total"
-SLOTS = "vllm_sim:max_num_seqs"
+SLOTS = MAX_NUM_SEQS[0]  # the job reads the same gauge (analyze.fleet.prometheus)
 
 
 @dataclass(frozen=True)
