@@ -44,20 +44,13 @@ def build_pool(settings: Settings, client: Any = None) -> BackendPool:
     )
 
 
-def reading_problem(reading: ModelsReading, model: str | None) -> str | None:
-    """Why `reading` gives no context for `model`, or None when it lists it."""
-    served = reading.served
-    if served is None:
-        if reading.status is None:
-            return reading.error
-        return (
-            f"HTTP {reading.status} on /v1/models"
-            if reading.status != 200
-            else "/v1/models answer has no model list"
-        )
-    if any(m.id == model for m in served):
-        return None
-    return f"does not list {model}" if served else "lists no models"
+def reading_problem(reading: ModelsReading) -> str:
+    """Why `reading` offers no judge model: no answer, an error answer, or an empty list."""
+    if reading.status is None:
+        return reading.error or "no answer"
+    if reading.status != 200:
+        return f"HTTP {reading.status} on /v1/models"
+    return "lists no models" if reading.served is not None else "/v1/models answer has no model list"
 
 
 def target_from_readings(readings: Sequence[ModelsReading], model: str | None = None) -> JudgeTarget:
@@ -65,7 +58,7 @@ def target_from_readings(readings: Sequence[ModelsReading], model: str | None = 
     if model is None:
         model = next((r.served[0].id for r in readings if r.served), None)
     if model is None:
-        problems = "; ".join(f"{r.base_url}: {reading_problem(r, model)}" for r in readings)
+        problems = "; ".join(f"{r.base_url}: {reading_problem(r)}" for r in readings)
         raise NoModelError("cannot choose a judge model (pass --model): " + problems)
     contexts = [m.max_model_len for r in readings for m in r.served or () if m.id == model]
     known = [c for c in contexts if c is not None]  # none known: settings decide (JudgeTarget.context)
