@@ -5,7 +5,7 @@
 
 Instances are not published to the host, so /metrics is read from inside the nginx container (curl).
 `make status` runs it with .venv's python: the metrics page is read by the project's one Prometheus
-parser (analyze.fleet.prometheus).
+parser (analyze.fleet.prometheus), which also holds the metric names.
 """
 
 from __future__ import annotations
@@ -16,15 +16,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from analyze.fleet.prometheus import MetricsPageError, first_of, metric_totals
+from analyze.fleet.prometheus import KV_USAGE, RUNNING, WAITING, MetricsPageError, first_of, metric_totals
 
 INSTANCE_PREFIX = "vllm-"
 INSTANCE_PORT = 8000
 PROBE_TIMEOUT_S = 3
-# vLLM renamed the KV-cache gauge (gpu_cache_usage_perc -> kv_cache_usage_perc); read either.
-METRIC_RUNNING = ("vllm:num_requests_running",)
-METRIC_WAITING = ("vllm:num_requests_waiting",)
-METRIC_KV_USAGE = ("vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")
 
 
 @dataclass(frozen=True)
@@ -40,8 +36,8 @@ def load_from_metrics(text: str) -> Load:
         metrics = metric_totals(text)
     except MetricsPageError:
         return Load(None, None, None)
-    running, waiting = first_of(metrics, METRIC_RUNNING), first_of(metrics, METRIC_WAITING)
-    return Load(running, waiting, first_of(metrics, METRIC_KV_USAGE))
+    running, waiting = first_of(metrics, RUNNING), first_of(metrics, WAITING)
+    return Load(running, waiting, first_of(metrics, KV_USAGE))
 
 
 def compose(args: Sequence[str], *command: str) -> subprocess.CompletedProcess[str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from analyze.fleet.prometheus import MAX_NUM_SEQS
 from vllm_sim.testing import free_port, simulator_command
 
 from bench.harness import procs
@@ -15,7 +16,7 @@ from bench.harness.prom import scrape
 from bench.settings import HEALTH_TIMEOUT_S, SimProfile
 
 BUSY = "vllm_sim:busy_slot_seconds_total"
-SLOTS = "vllm_sim:max_num_seqs"
+SLOTS = MAX_NUM_SEQS[0]  # the job reads the same gauge (analyze.fleet.prometheus)
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,7 @@ class FakeJudgeServer:
     max_model_len: int | None = None  # listed in /v1/models as vLLM does, when set
     behaviour: Behaviour | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
+    models_reads: int = 0  # GET /v1/models answered (start-up reads the list once per backend)
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -128,6 +129,8 @@ class FakeJudgeServer:
         return reply
 
     async def _models(self, _request: web.Request) -> web.Response:
+        with self._lock:
+            self.models_reads += 1
         entry: dict[str, Any] = {"id": self.model, "object": "model"}
         if self.max_model_len is not None:
             entry["max_model_len"] = self.max_model_len

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from analyze import run_pipeline
-from analyze.pipeline import execute_pipeline
+from analyze.judging.request import JudgeTarget
+from analyze.pipeline import NoModelError, build_pool, build_readiness, execute_pipeline, resolve_target
 
 from .judge_fakes import FakeJudgeServer, fast_settings, make_task, quiet, read_jsonl, write_jsonl
 
@@ -88,3 +90,41 @@ async def test_auto_starts_at_the_same_limit_whatever_the_fleet_and_slots_follow
     assert (
         build_limiter(fast_settings(tmp_path, ["http://h/v1"], concurrency="12"), ["http://h/v1"]).limit == 12
     )
+
+
+@pytest.mark.parametrize("wait_ready_s", [10.0, 0.0])
+def test_start_up_reads_the_model_list_once(tmp_path: Path, wait_ready_s: float) -> None:
+    """Readiness's reading also gives the judge target; without readiness one reading still happens."""
+    write_jsonl(tmp_path / "tasks.jsonl", [make_task(f"t{i}") for i in range(4)])
+    with FakeJudgeServer(name="a") as a, FakeJudgeServer(name="b") as b:
+        settings = fast_settings(tmp_path, [a.base_url, b.base_url], wait_ready_s=wait_ready_s)
+        outcome = execute_pipeline(settings, console=quiet(), report=False)
+        assert outcome.stats.succeeded == 4
+        assert (a.models_reads, b.models_reads) == (1, 1)
+
+
+async def test_the_judge_target_takes_the_smallest_context_listed(tmp_path: Path) -> None:
+    with (
+        FakeJudgeServer(name="a", max_model_len=8192) as a,
+        FakeJudgeServer(name="b", max_model_len=4096) as b,
+    ):
+        settings = fast_settings(tmp_path, [a.base_url, b.base_url])
+        pool = build_pool(settings)
+        assert await resolve_target(pool) == JudgeTarget("fake-judge", 4096)
+        async with build_readiness(settings, pool, quiet()).watching() as readiness:
+            model = await readiness.wait_first()
+            target = await resolve_target(pool, model, readiness.start_readings())
+        assert target == JudgeTarget("fake-judge", 4096)
+        assert (a.models_reads, b.models_reads) == (2, 2)  # one reading each way, none more
+
+
+async def test_no_answer_from_any_backend_names_each_one(tmp_path: Path) -> None:
+    pool = build_pool(fast_settings(tmp_path, ["http://127.0.0.1:9/v1"]))
+    with pytest.raises(
+        NoModelError, match=r"cannot choose a judge model \(pass --model\): http://127.0.0.1:9/v1: "
+    ):
+        await resolve_target(pool)
+    with FakeJudgeServer() as fake:
+        pool = build_pool(fast_settings(tmp_path, [fake.base_url]))
+        assert await resolve_target(pool, "fake-judge") == JudgeTarget("fake-judge", None)
+        assert await resolve_target(pool, "other") == JudgeTarget("other", None)  # listed nowhere: no context

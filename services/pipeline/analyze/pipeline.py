@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 from analyze.execution.address import parse_address
 from analyze.execution.client import SandboxClient, SandboxError
 from analyze.execution.executor import ExecutionSettings, TaskExecutor
 from analyze.fleet.adaptive_limit import make_limiter
 from analyze.fleet.concurrency import Limiter, close_limiter
+from analyze.fleet.models import ModelsReading, read_fleet_models
 from analyze.fleet.multi_vllm import BackendPool, pool_from_client
 from analyze.fleet.readiness import Readiness
 from analyze.journal.records import journal_paths
@@ -70,41 +74,53 @@ def build_pool(settings: Settings, client: Any = None) -> BackendPool:
     )
 
 
-def _context_length(entry: Any) -> int | None:
-    """vLLM lists each model's context as `max_model_len` (an extra field of the OpenAI model object)."""
-    value = getattr(entry, "max_model_len", None)
-    if value is None and getattr(entry, "model_extra", None):
-        value = entry.model_extra.get("max_model_len")
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+def reading_problem(reading: ModelsReading) -> str:
+    """Why `reading` offers no judge model: no answer, an error answer, or an empty list."""
+    if reading.status is None:
+        return reading.error or "no answer"
+    if reading.status != 200:
+        return f"HTTP {reading.status} on /v1/models"
+    return "lists no models" if reading.served is not None else "/v1/models answer has no model list"
 
 
-async def resolve_target(pool: BackendPool, model: str | None = None) -> JudgeTarget:
+def target_from_readings(readings: Sequence[ModelsReading], model: str | None = None) -> JudgeTarget:
     """The judge model (the first listed unless given) and the smallest context any backend lists for it."""
-    errors = []
-    contexts: list[int | None] = []
-    for backend in pool.backends:
-        try:
-            page = await backend.async_client.models.list(timeout=10.0)
-        except Exception as exc:
-            errors.append(f"{backend.base_url}: {type(exc).__name__}: {exc}")
-            continue
-        entries = list(page.data)
-        if model is None and entries:
-            model = entries[0].id
-        chosen = next((e for e in entries if e.id == model), None)
-        if chosen is not None:
-            contexts.append(_context_length(chosen))
-            continue
-        errors.append(f"{backend.base_url}: " + (f"does not list {model}" if entries else "lists no models"))
     if model is None:
-        raise NoModelError("cannot choose a judge model (pass --model): " + "; ".join(errors))
+        model = next((r.served[0].id for r in readings if r.served), None)
+    if model is None:
+        problems = "; ".join(f"{r.base_url}: {reading_problem(r)}" for r in readings)
+        raise NoModelError("cannot choose a judge model (pass --model): " + problems)
+    contexts = [m.max_model_len for r in readings for m in r.served or () if m.id == model]
     known = [c for c in contexts if c is not None]  # none known: settings decide (JudgeTarget.context)
     return JudgeTarget(model, min(known) if known else None)
 
 
-def build_limiter(settings: Settings, base_urls: list[str]) -> Limiter:
+async def resolve_target(
+    pool: BackendPool,
+    model: str | None = None,
+    readings: Sequence[ModelsReading] | None = None,
+    *,
+    http: aiohttp.ClientSession | None = None,
+) -> JudgeTarget:
+    """`target_from_readings` of `readings` (readiness's, made at start-up), else of one reading of every
+    backend now (`--wait-ready 0`, `analyze_task`): /v1/models is read once either way."""
+    if readings is None:
+        backends = [(b.base_url, b.api_key) for b in pool.backends]
+        if http is None:
+            async with aiohttp.ClientSession() as session:
+                readings = await read_fleet_models(session, backends)
+        else:
+            readings = await read_fleet_models(http, backends)
+    return target_from_readings(readings, model)
+
+
+def build_limiter(
+    settings: Settings, base_urls: list[str], http: aiohttp.ClientSession | None = None
+) -> Limiter:
     concurrency = settings.concurrency or str(settings.default_concurrency(len(base_urls)))
-    return make_limiter(concurrency, initial=settings.auto_initial_concurrency, base_urls=base_urls)
+    return make_limiter(
+        concurrency, initial=settings.auto_initial_concurrency, base_urls=base_urls, http_client=http
+    )
 
 
 def build_task_slots(settings: Settings, limiter: Limiter) -> TaskSlots:
@@ -112,7 +128,9 @@ def build_task_slots(settings: Settings, limiter: Limiter) -> TaskSlots:
     return TaskSlots(bound, recheck_s=settings.task_slots_recheck_s)
 
 
-def build_readiness(settings: Settings, pool: BackendPool, console: Console) -> Readiness:
+def build_readiness(
+    settings: Settings, pool: BackendPool, console: Console, http: aiohttp.ClientSession | None = None
+) -> Readiness:
     return Readiness(
         pool,
         settings.model,
@@ -121,15 +139,18 @@ def build_readiness(settings: Settings, pool: BackendPool, console: Console) -> 
         poll_s=settings.ready_poll_s,
         probe_timeout_s=settings.ready_probe_timeout_s,
         progress_s=settings.progress_interval_s,
+        http=http,
     )
 
 
 async def judge_all(settings: Settings, pool: BackendPool, console: Console) -> RunStats:
-    async with build_readiness(settings, pool, console).watching() as readiness:
+    # one session for the run's control requests (/v1/models, /metrics); chats have their own transport
+    http = aiohttp.ClientSession()
+    async with http, build_readiness(settings, pool, console, http).watching() as readiness:
         model = (await readiness.wait_first()) if readiness.enabled else settings.model
-        target = await resolve_target(pool, model or settings.model)
-        limiter = build_limiter(settings, pool.base_urls)
-        executor = await open_executor(settings, console)
+        target = await resolve_target(pool, model or settings.model, readiness.start_readings(), http=http)
+        executor = await open_executor(settings, console)  # first: --execute on may stop the run here
+        limiter = build_limiter(settings, pool.base_urls, http)
         run = Run(
             settings,
             pool=pool,

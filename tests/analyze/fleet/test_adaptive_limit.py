@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator, Callable
 
-import httpx
+import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from analyze.fleet.adaptive_limit import (
     AdaptiveLimiter,
     AdaptiveSettings,
@@ -20,6 +24,24 @@ from analyze.fleet.adaptive_limit import (
 from analyze.fleet.concurrency import Limiter, OutcomeKind, RequestOutcome
 
 OK = RequestOutcome(OutcomeKind.OK, latency_s=1.0)
+
+
+@contextlib.asynccontextmanager
+async def metrics_server(
+    answer: Callable[[web.Request], web.Response],
+) -> AsyncIterator[tuple[str, aiohttp.ClientSession]]:
+    """A loopback server whose every GET is `answer(request)` (a balancer's /metrics): its base URL, and a
+    session to scrape it with."""
+
+    async def handle(request: web.Request) -> web.Response:
+        return answer(request)
+
+    app = web.Application()
+    app.router.add_get("/{path:.*}", handle)
+    async with TestServer(app, host="127.0.0.1") as server, aiohttp.ClientSession() as client:
+        yield str(server.make_url("/v1")), client
+
+
 OVERLOADED = RequestOutcome(OutcomeKind.OVERLOADED, latency_s=0.1)
 
 METRICS_PAGE = """\
@@ -260,17 +282,15 @@ async def test_limiter_steers_by_a_metrics_page_behind_a_balancer(caplog: pytest
     }
     calls: list[str] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        assert request.url.path == "/metrics"
+    def answer(request: web.Request) -> web.Response:
+        assert request.path == "/metrics"
         name = f"vllm-{len(calls) % 2 + 1}"
         calls.append(name)
-        return httpx.Response(200, text=pages[name], headers={"x-served-by": name})
+        return web.Response(text=pages[name], headers={"x-served-by": name})
 
     settings = AdaptiveSettings(scrape_interval_s=0.01, target_waiting_per_instance=2)
-    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
-        limiter = AdaptiveLimiter(
-            initial=4, base_urls=["http://nginx:8080/v1"], settings=settings, http_client=client
-        )
+    async with metrics_server(answer) as (base_url, client):
+        limiter = AdaptiveLimiter(initial=4, base_urls=[base_url], settings=settings, http_client=client)
         for _ in range(4):
             await limiter.acquire()
         held = asyncio.create_task(limiter.acquire())  # the limit holds this one back
@@ -290,14 +310,14 @@ async def test_one_tick_learns_every_instance_behind_a_round_robin_balancer() ->
     """nginx hands each scrape to the next of 4 instances: the first tick keeps asking until none is new."""
     scrapes: list[str] = []
 
-    def round_robin(request: httpx.Request) -> httpx.Response:
+    def round_robin(request: web.Request) -> web.Response:
         name = f"vllm-{len(scrapes) % 4 + 1}"
         scrapes.append(name)
         page = "vllm:num_requests_running 10\nvllm:num_requests_waiting 0\n"
-        return httpx.Response(200, text=page, headers={"x-upstream-addr": name})
+        return web.Response(text=page, headers={"x-upstream-addr": name})
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(round_robin)) as client:
-        watch = MetricsWatch(["http://nginx:8080/v1"], AdaptiveSettings(), client)
+    async with metrics_server(round_robin) as (base_url, client):
+        watch = MetricsWatch([base_url], AdaptiveSettings(), client)
         loads = await watch.refresh()
     assert len(loads) == 4
     # rounds of 1, 2 and 4 scrapes find them; one round of 8 finds nobody new and ends the tick
@@ -308,26 +328,24 @@ async def test_fleet_discovery_is_bounded_per_tick() -> None:
     """Every scrape answered by a new name (a misbehaving balancer) must not loop forever."""
     scrapes: list[int] = []
 
-    def always_new(request: httpx.Request) -> httpx.Response:
+    def always_new(request: web.Request) -> web.Response:
         scrapes.append(1)
         page = "vllm:num_requests_running 1\nvllm:num_requests_waiting 0\n"
-        return httpx.Response(200, text=page, headers={"x-served-by": f"pod-{len(scrapes)}"})
+        return web.Response(text=page, headers={"x-served-by": f"pod-{len(scrapes)}"})
 
     settings = AdaptiveSettings(max_scrapes_per_tick=6)
-    async with httpx.AsyncClient(transport=httpx.MockTransport(always_new)) as client:
-        await MetricsWatch(["http://nginx:8080/v1"], settings, client).refresh()
+    async with metrics_server(always_new) as (base_url, client):
+        await MetricsWatch([base_url], settings, client).refresh()
     assert len(scrapes) < 2 * settings.max_scrapes_per_tick
 
 
 async def test_unreachable_metrics_fall_back_to_outcomes() -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(404, text="no metrics here")
+    def refuse(request: web.Request) -> web.Response:
+        return web.Response(status=404, text="no metrics here")
 
     settings = AdaptiveSettings(scrape_interval_s=0.001, scrape_failures_allowed=2, max_limit=50)
-    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as client:
-        limiter = AdaptiveLimiter(
-            initial=2, base_urls=["http://h:1/v1"], settings=settings, http_client=client
-        )
+    async with metrics_server(refuse) as (base_url, client):
+        limiter = AdaptiveLimiter(initial=2, base_urls=[base_url], settings=settings, http_client=client)
         await limiter.acquire()
         for _ in range(20):
             if not limiter.steered_by_metrics:

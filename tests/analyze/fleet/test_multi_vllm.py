@@ -2,14 +2,49 @@
 
 from __future__ import annotations
 
+import httpx2
 import openai
 import pytest
 from analyze import MultiVLLMClient
-from analyze.fleet.multi_vllm import BackendPool
+from analyze.fleet.concurrency import OutcomeKind
+from analyze.fleet.multi_vllm import BackendPool, classify_sdk_error
 
+from tests.analyze.fleet.test_retry import FAILURES
 from tests.analyze.judge_fakes import FakeJudgeServer, error
 
 HELLO = [{"role": "user", "content": "hi"}]
+REQUEST = httpx2.Request("POST", "http://x/v1/chat/completions")  # the openai SDK's own HTTP types
+
+
+def sdk_status_error(
+    status: int, message: str = "boom", headers: dict[str, str] | None = None
+) -> openai.APIStatusError:
+    response = httpx2.Response(status, headers=headers or {}, request=REQUEST)
+    return openai.APIStatusError(message, response=response, body={"message": message})
+
+
+def sdk_error(failure: tuple[object, ...]) -> BaseException:
+    match failure:
+        case ("status", int(status), str(message)):
+            return sdk_status_error(status, message)
+        case ("timeout",):
+            return openai.APITimeoutError(REQUEST)
+        case ("connection",):
+            return openai.APIConnectionError(request=REQUEST)
+    return ValueError("odd")
+
+
+@pytest.mark.parametrize(("failure", "expected"), FAILURES)
+def test_sdk_errors_sort_like_the_runner_transports(
+    failure: tuple[object, ...], expected: tuple[str, bool, OutcomeKind, bool]
+) -> None:
+    got = classify_sdk_error(sdk_error(failure))
+    assert (got.kind, got.retryable, got.outcome, got.backend_fault) == expected
+    assert got.unreachable == (failure == ("connection",))
+
+
+def test_sdk_retry_after_is_read() -> None:
+    assert classify_sdk_error(sdk_status_error(429, headers={"Retry-After": "2"})).retry_after_s == 2.0
 
 
 def test_client_error_is_not_failed_over() -> None:

@@ -4,54 +4,68 @@ from __future__ import annotations
 
 import random
 
-import httpx2
-import openai
 import pytest
+from analyze.fleet.chat_transport import ChatConnectionError, ChatHTTPError, ChatTimeout
 from analyze.fleet.concurrency import OutcomeKind
 from analyze.fleet.retry import Backoff, classify_error, parse_retry_after
-
-REQUEST = httpx2.Request("POST", "http://x/v1/chat/completions")
-
-
-def status_error(
-    status: int, message: str = "boom", headers: dict[str, str] | None = None
-) -> openai.APIStatusError:
-    response = httpx2.Response(status, headers=headers or {}, request=REQUEST)
-    return openai.APIStatusError(message, response=response, body={"message": message})
+from multidict import CIMultiDict
 
 
-@pytest.mark.parametrize(
-    ("exc", "kind", "retryable", "outcome", "fault"),
-    [
-        (status_error(429), "retries_exhausted", True, OutcomeKind.OVERLOADED, False),
-        (status_error(503), "retries_exhausted", True, OutcomeKind.OVERLOADED, False),
-        (status_error(500), "retries_exhausted", True, OutcomeKind.ERROR, True),
-        (
-            status_error(400, "maximum context length is 8192 tokens"),
-            "context_length",
-            False,
-            OutcomeKind.ERROR,
-            False,
-        ),
-        (status_error(400, "bad field"), "error", False, OutcomeKind.ERROR, False),
-        (status_error(401), "error", False, OutcomeKind.ERROR, False),
-        (openai.APITimeoutError(REQUEST), "timeout", True, OutcomeKind.ERROR, True),
-        (openai.APIConnectionError(request=REQUEST), "retries_exhausted", True, OutcomeKind.ERROR, True),
-        (ValueError("odd"), "error", False, OutcomeKind.ERROR, False),
-    ],
-)
-def test_classification(
-    exc: BaseException, kind: str, retryable: bool, outcome: OutcomeKind, fault: bool
-) -> None:
-    got = classify_error(exc)
-    assert (got.kind, got.retryable, got.outcome, got.backend_fault) == (kind, retryable, outcome, fault)
+def status_error(status: int, message: str = "boom", headers: dict[str, str] | None = None) -> ChatHTTPError:
+    """What the runner's transport raises for an error answer (headers as aiohttp gives them)."""
+    return ChatHTTPError(
+        status, f"Error code: {status} - {message}", {"message": message}, CIMultiDict(headers or {})
+    )
+
+
+# (failure, (kind, retryable, outcome, backend fault)): a failure is ("status", code, message), "timeout",
+# "connection" or "other"; each HTTP stack (this transport, the openai SDK in test_multi_vllm) raises its own.
+FAILURES: list[tuple[tuple[object, ...], tuple[str, bool, OutcomeKind, bool]]] = [
+    (("status", 429, "boom"), ("retries_exhausted", True, OutcomeKind.OVERLOADED, False)),
+    (("status", 503, "boom"), ("retries_exhausted", True, OutcomeKind.OVERLOADED, False)),
+    (("status", 500, "boom"), ("retries_exhausted", True, OutcomeKind.ERROR, True)),
+    (
+        ("status", 400, "maximum context length is 8192 tokens"),
+        ("context_length", False, OutcomeKind.ERROR, False),
+    ),
+    (("status", 400, "bad field"), ("error", False, OutcomeKind.ERROR, False)),
+    (("status", 401, "boom"), ("error", False, OutcomeKind.ERROR, False)),
+    (("timeout",), ("timeout", True, OutcomeKind.ERROR, True)),
+    (("connection",), ("retries_exhausted", True, OutcomeKind.ERROR, True)),
+    (("other",), ("error", False, OutcomeKind.ERROR, False)),
+]
+
+
+def transport_error(failure: tuple[object, ...]) -> BaseException:
+    match failure:
+        case ("status", int(status), str(message)):
+            return status_error(status, message)
+        case ("timeout",):
+            return ChatTimeout("request timed out")
+        case ("connection",):
+            return ChatConnectionError("refused")
+    return ValueError("odd")
+
+
+@pytest.mark.parametrize(("failure", "expected"), FAILURES)
+def test_classification(failure: tuple[object, ...], expected: tuple[str, bool, OutcomeKind, bool]) -> None:
+    got = classify_error(transport_error(failure))
+    assert (got.kind, got.retryable, got.outcome, got.backend_fault) == expected
+
+
+def test_only_a_connection_error_is_unreachable() -> None:
+    assert classify_error(ChatConnectionError("refused")).maybe_not_up
+    assert (
+        classify_error(status_error(502)).maybe_not_up and not classify_error(status_error(500)).maybe_not_up
+    )
+    assert not classify_error(ChatTimeout("t")).unreachable
 
 
 def test_retry_after_forms() -> None:
-    assert parse_retry_after(httpx2.Headers({"retry-after": "3"})) == 3.0
-    assert parse_retry_after(httpx2.Headers({"retry-after-ms": "250"})) == 0.25
-    assert parse_retry_after(httpx2.Headers({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
-    assert parse_retry_after(httpx2.Headers({})) is None
+    assert parse_retry_after(CIMultiDict({"retry-after": "3"})) == 3.0
+    assert parse_retry_after(CIMultiDict({"retry-after-ms": "250"})) == 0.25
+    assert parse_retry_after(CIMultiDict({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
+    assert parse_retry_after(CIMultiDict({})) is None
     assert classify_error(status_error(429, headers={"Retry-After": "2"})).retry_after_s == 2.0
 
 

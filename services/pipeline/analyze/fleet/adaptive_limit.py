@@ -26,11 +26,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 
 from analyze.constants import SERVED_BY_HEADERS
 from analyze.fleet.concurrency import FixedLimiter, Limiter, OutcomeKind, RequestOutcome
-from analyze.fleet.prometheus import metric_totals
+from analyze.fleet.prometheus import MAX_NUM_SEQS, RUNNING, WAITING, first_of, metric_totals
 from analyze.fleet.urls import server_root
 
 # DEBUG: one line per metrics tick; INFO: each change of the limit. Off unless a handler is set (bench).
@@ -67,10 +67,6 @@ class AdaptiveSettings:
 
 # --- metrics page ------------------------------------------------------------------------------------
 
-RUNNING = "vllm:num_requests_running"
-WAITING = "vllm:num_requests_waiting"
-MAX_NUM_SEQS = "vllm_sim:max_num_seqs"  # only the simulator exports its capacity
-
 
 @dataclass(frozen=True)
 class InstanceLoad:
@@ -89,10 +85,11 @@ class InstanceLoad:
 def parse_metrics(text: str) -> InstanceLoad:
     """Sum the gauges over label sets (one per served model); raises ValueError naming what is missing."""
     totals = metric_totals(text)
-    missing = [name for name in (RUNNING, WAITING) if name not in totals]
-    if missing:
+    running, waiting = first_of(totals, RUNNING), first_of(totals, WAITING)
+    if running is None or waiting is None:
+        missing = [names[0] for names, value in ((RUNNING, running), (WAITING, waiting)) if value is None]
         raise ValueError(f"metrics page has no {' or '.join(missing)}")
-    return InstanceLoad(totals[RUNNING], totals[WAITING], totals.get(MAX_NUM_SEQS))
+    return InstanceLoad(running, waiting, first_of(totals, MAX_NUM_SEQS))
 
 
 def metrics_url(base_url: str) -> str:
@@ -216,7 +213,7 @@ class MetricsWatch:
     """Latest load of each instance, keyed by who answered the scrape."""
 
     def __init__(
-        self, base_urls: Sequence[str], settings: AdaptiveSettings, client: httpx.AsyncClient
+        self, base_urls: Sequence[str], settings: AdaptiveSettings, client: aiohttp.ClientSession
     ) -> None:
         self._urls = [metrics_url(url) for url in dict.fromkeys(base_urls)]
         self._settings = settings
@@ -267,11 +264,13 @@ class MetricsWatch:
         return list(fresh.values())
 
     async def _scrape(self, url: str) -> tuple[str, InstanceLoad]:
-        response = await self._client.get(url, timeout=self._settings.scrape_timeout_s)
-        response.raise_for_status()
-        name = next((response.headers[h] for h in SERVED_BY_HEADERS if h in response.headers), url)
-        load = parse_metrics(response.text)
-        self.pages[name] = response.text
+        timeout = aiohttp.ClientTimeout(total=self._settings.scrape_timeout_s)
+        async with self._client.get(url, timeout=timeout) as response:
+            response.raise_for_status()
+            name = next((response.headers[h] for h in SERVED_BY_HEADERS if h in response.headers), url)
+            text = await response.text()
+        load = parse_metrics(text)
+        self.pages[name] = text
         return name, load
 
 
@@ -285,7 +284,7 @@ class AdaptiveLimiter:
         base_urls: Sequence[str] = (),
         settings: AdaptiveSettings | None = None,
         clock: Callable[[], float] = time.monotonic,
-        http_client: httpx.AsyncClient | None = None,
+        http_client: aiohttp.ClientSession | None = None,
     ) -> None:
         self.settings = settings or AdaptiveSettings()
         if self.settings.min_limit < 1 or self.settings.max_limit < self.settings.min_limit:
@@ -368,11 +367,11 @@ class AdaptiveLimiter:
 
     def _ensure_watch(self) -> None:
         if self._watch_task is None and self._base_urls:
-            client = self._http_client or httpx.AsyncClient()
+            client = self._http_client or aiohttp.ClientSession()
             self._watch = MetricsWatch(self._base_urls, self.settings, client)
             self._watch_task = asyncio.get_running_loop().create_task(self._watch_loop(client))
 
-    async def _watch_loop(self, client: httpx.AsyncClient) -> None:
+    async def _watch_loop(self, client: aiohttp.ClientSession) -> None:
         assert self._watch is not None
         try:
             while self._watch.usable:
@@ -395,11 +394,18 @@ class AdaptiveLimiter:
                 await asyncio.sleep(self.settings.scrape_interval_s)
         finally:
             if self._http_client is None:
-                await client.aclose()
+                await client.close()
 
 
-def make_limiter(concurrency: str, *, initial: int, base_urls: list[str] | None = None) -> Limiter:
-    """`auto`: the adaptive limiter from `initial`, watching `base_urls`; a number: a FixedLimiter."""
+def make_limiter(
+    concurrency: str,
+    *,
+    initial: int,
+    base_urls: list[str] | None = None,
+    http_client: aiohttp.ClientSession | None = None,
+) -> Limiter:
+    """`auto`: the adaptive limiter from `initial`, watching `base_urls` (scraping with `http_client`,
+    when the caller shares one); a number: a FixedLimiter."""
     if concurrency != "auto":
         return FixedLimiter(int(concurrency))
-    return AdaptiveLimiter(initial, base_urls=base_urls or [])
+    return AdaptiveLimiter(initial, base_urls=base_urls or [], http_client=http_client)

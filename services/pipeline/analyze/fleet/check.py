@@ -11,16 +11,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-import httpx
+import aiohttp
 
 from analyze.fleet.adaptive_limit import AdaptiveSettings, MetricsWatch
-from analyze.fleet.prometheus import MetricsPageError, first_of, metric_totals
+from analyze.fleet.models import read_models
+from analyze.fleet.prometheus import KV_USAGE, RUNNING, WAITING, MetricsPageError, first_of, metric_totals
 from analyze.fleet.urls import server_root
-
-METRIC_RUNNING = "vllm:num_requests_running"
-METRIC_WAITING = "vllm:num_requests_waiting"
-# vLLM renamed the KV-cache gauge (gpu_cache_usage_perc -> kv_cache_usage_perc); read either.
-METRIC_KV_USAGE = ("vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")
 
 
 @dataclass(frozen=True)
@@ -44,25 +40,29 @@ class BackendStatus:
     instances: list[InstanceStatus] = field(default_factory=list)
 
 
-def check_backend(base_url: str, api_key: str, timeout_s: float = 5.0) -> BackendStatus:
+async def check_backend(
+    session: aiohttp.ClientSession, base_url: str, api_key: str, timeout_s: float = 5.0
+) -> BackendStatus:
+    """Health, served models and the queue of one base URL (behind a balancer: of whichever instance)."""
     status = BackendStatus(base_url)
     root = server_root(base_url)
-    headers = {"Authorization": f"Bearer {api_key}"}
     try:
-        with httpx.Client(timeout=timeout_s, headers=headers) as http:
-            health = http.get(f"{root}/health")
-            status.healthy = health.status_code == 200
-            models = http.get(f"{base_url.rstrip('/')}/models")
-            models.raise_for_status()
-            status.models = [m["id"] for m in models.json().get("data", [])]
-            metrics = http.get(f"{root}/metrics")
-            if metrics.status_code == 200:
-                totals = metric_totals(metrics.text)
-                status.running = totals.get(METRIC_RUNNING)
-                status.waiting = totals.get(METRIC_WAITING)
+        async with session.get(f"{root}/health") as health:
+            status.healthy = health.status == 200
+        models = await read_models(session, base_url, api_key, timeout_s)
+        if models.status != 200:
+            status.healthy = False
+            status.error = models.error or f"HTTP {models.status} on /v1/models"
+            return status
+        status.models = [m.id for m in models.served or ()]
+        async with session.get(f"{root}/metrics") as metrics:
+            if metrics.status == 200:
+                totals = metric_totals(await metrics.text())
+                status.running = first_of(totals, RUNNING)
+                status.waiting = first_of(totals, WAITING)
     except MetricsPageError as exc:  # the instance is up; only its load is unknown
         status.error = f"/metrics: {exc}"
-    except (httpx.HTTPError, ValueError, KeyError) as exc:
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         status.healthy = False
         status.error = f"{type(exc).__name__}: {exc}"
     return status
@@ -70,33 +70,40 @@ def check_backend(base_url: str, api_key: str, timeout_s: float = 5.0) -> Backen
 
 def kv_usage(page: str) -> float | None:
     try:
-        return first_of(metric_totals(page), METRIC_KV_USAGE)
+        return first_of(metric_totals(page), KV_USAGE)
     except MetricsPageError:
         return None
 
 
-async def discover_instances(base_url: str, api_key: str, timeout_s: float = 5.0) -> list[InstanceStatus]:
+async def discover_instances(
+    session: aiohttp.ClientSession, base_url: str, timeout_s: float = 5.0
+) -> list[InstanceStatus]:
     """Every instance that answers /metrics through `base_url`, by the name in its response header."""
-    settings = AdaptiveSettings(scrape_timeout_s=timeout_s)
-    headers = {"Authorization": f"Bearer {api_key}"}
-    async with httpx.AsyncClient(headers=headers) as client:
-        watch = MetricsWatch([base_url], settings, client)
-        await watch.refresh()
+    watch = MetricsWatch([base_url], AdaptiveSettings(scrape_timeout_s=timeout_s), session)
+    await watch.refresh()
     return [
         InstanceStatus(name, load.running, load.waiting, kv_usage(watch.pages.get(name, "")))
         for name, load in sorted(watch.instances.items())
     ]
 
 
-def check_fleet(base_url: str, api_key: str, timeout_s: float = 5.0) -> BackendStatus:
-    """check_backend, plus the instances behind the URL when its metrics answer."""
-    status = check_backend(base_url, api_key, timeout_s)
-    if status.error is None and status.running is not None:
-        try:
-            status.instances = asyncio.run(discover_instances(base_url, api_key, timeout_s))
-        except (httpx.HTTPError, ValueError) as exc:
-            status.error = f"instances: {type(exc).__name__}: {exc}"
+async def check_fleet_async(base_url: str, api_key: str, timeout_s: float = 5.0) -> BackendStatus:
+    """check_backend, plus the instances behind the URL when its metrics answer; one session for all."""
+    headers = {"Authorization": f"Bearer {api_key}"}
+    timeout = aiohttp.ClientTimeout(total=timeout_s)
+    async with aiohttp.ClientSession(headers=headers, timeout=timeout) as session:
+        status = await check_backend(session, base_url, api_key, timeout_s)
+        if status.error is None and status.running is not None:
+            try:
+                status.instances = await discover_instances(session, base_url, timeout_s)
+            except (aiohttp.ClientError, ValueError) as exc:
+                status.error = f"instances: {type(exc).__name__}: {exc}"
     return status
+
+
+def check_fleet(base_url: str, api_key: str, timeout_s: float = 5.0) -> BackendStatus:
+    """`analyze check` of one base URL (synchronous: the command checks the URLs one by one)."""
+    return asyncio.run(check_fleet_async(base_url, api_key, timeout_s))
 
 
 def _number(value: float | None) -> str:

@@ -4,6 +4,8 @@
 request to the instance with the fewest requests outstanding, skip an instance that just failed for a
 cooldown, and fail over to another instance on connection errors, timeouts and 5xx. The shared
 `BackendPool` is guarded by a threading lock, so one pool can serve threads and an event loop at once.
+Only these clients use the openai SDK (the runner has its own transport), so only this module knows the
+SDK's exceptions: `classify_sdk_error` sorts them by the runner's rules (`analyze.fleet.retry`).
 """
 
 from __future__ import annotations
@@ -11,14 +13,21 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import openai
 
-from analyze.fleet.retry import classify_error
+from analyze.fleet.retry import (
+    TIMED_OUT,
+    ErrorClass,
+    classify_error,
+    classify_status,
+    unknown_error,
+    unreachable,
+)
 from analyze.fleet.urls import normalize_base_url
 from analyze.settings import (
     DEFAULT_BACKEND_COOLDOWN_S,
@@ -26,6 +35,20 @@ from analyze.settings import (
     NO_API_KEY,
     Settings,
 )
+
+
+def classify_sdk_error(exc: BaseException) -> ErrorClass:
+    """An openai SDK error, sorted as `classify_error` sorts the runner transport's."""
+    if isinstance(exc, openai.APITimeoutError):  # a subclass of APIConnectionError: test it first
+        return TIMED_OUT
+    if isinstance(exc, openai.APIConnectionError):
+        return unreachable(exc)
+    if isinstance(exc, openai.APIStatusError):
+        return classify_status(exc.status_code, exc.message, exc.body, exc.response.headers)
+    return unknown_error(exc)
+
+
+Classifier = Callable[[BaseException], ErrorClass]
 
 
 @dataclass
@@ -107,14 +130,16 @@ class BackendPool:
                 backend.cooldown_until = 0.0
 
     @contextmanager
-    def lease(self) -> Iterator[Backend]:
-        """Hold one backend for one request; an instance-level failure puts it on cooldown."""
+    def lease(self, classify: Classifier = classify_error) -> Iterator[Backend]:
+        """Hold one backend for one request; an instance-level failure puts it on cooldown.
+
+        `classify`: the rules for the caller's HTTP stack (the runner's transport by default)."""
         backend = self.acquire()
         failed = False
         try:
             yield backend
         except Exception as exc:
-            failed = classify_error(exc).backend_fault
+            failed = classify(exc).backend_fault
             raise
         finally:
             self.release(backend, failed=failed)
@@ -136,10 +161,10 @@ class _Failover:
         """Leaving the block with a fail-over error while instances remain swallows it: loop again."""
         self._left -= 1
         try:
-            with self._pool.lease() as backend:
+            with self._pool.lease(classify_sdk_error) as backend:
                 yield backend
         except openai.OpenAIError as exc:
-            if self._left <= 0 or not classify_error(exc).backend_fault:
+            if self._left <= 0 or not classify_sdk_error(exc).backend_fault:
                 raise
 
 

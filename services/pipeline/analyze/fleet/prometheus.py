@@ -11,6 +11,13 @@ from collections.abc import Sequence
 
 from prometheus_client.parser import text_string_to_metric_families
 
+# The metric names the project reads, here only. Each is a tuple of spellings, newest first, for first_of.
+RUNNING = ("vllm:num_requests_running",)
+WAITING = ("vllm:num_requests_waiting",)
+# vLLM renamed the KV-cache gauge (gpu_cache_usage_perc -> kv_cache_usage_perc); read either.
+KV_USAGE = ("vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")
+MAX_NUM_SEQS = ("vllm_sim:max_num_seqs",)  # only the simulator exports its capacity
+
 
 class MetricsPageError(ValueError):
     """A /metrics answer that is not Prometheus text format; the message quotes the parser."""

@@ -16,8 +16,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 
+from analyze.fleet.models import ModelsReading, read_models, served_models
 from analyze.fleet.multi_vllm import Backend, BackendPool
 from analyze.progress import Console
 
@@ -53,10 +54,10 @@ def classify_models_answer(status: int, payload: object, model: str | None) -> P
         return Probe(ProbeState.STARTING, f"HTTP {status}")
     if status != 200:
         return Probe(ProbeState.REFUSED, f"HTTP {status} on /v1/models")
-    data = payload.get("data") if isinstance(payload, dict) else None
-    if not isinstance(data, list):
+    served = served_models(payload)
+    if served is None:
         return Probe(ProbeState.REFUSED, "/v1/models answer has no model list")
-    models = tuple(str(m["id"]) for m in data if isinstance(m, dict) and "id" in m)
+    models = tuple(m.id for m in served)
     if model is None:
         if models:
             return Probe(ProbeState.UP, "", models)
@@ -66,24 +67,11 @@ def classify_models_answer(status: int, payload: object, model: str | None) -> P
     return Probe(ProbeState.REFUSED, f"serves {', '.join(models) or 'no model'}, not {model!r}", models)
 
 
-async def probe_backend(
-    http: httpx.AsyncClient, backend: Backend, model: str | None, timeout_s: float
-) -> Probe:
-    try:
-        response = await http.get(
-            f"{backend.base_url}/models",
-            headers={"Authorization": f"Bearer {backend.api_key}"},
-            timeout=timeout_s,
-        )
-    except httpx.TimeoutException:
-        return Probe(ProbeState.STARTING, "no answer within the probe timeout")
-    except httpx.HTTPError as exc:
-        return Probe(ProbeState.STARTING, f"{type(exc).__name__}: {exc}"[:200] or type(exc).__name__)
-    try:
-        payload: object = response.json()
-    except ValueError:
-        payload = None
-    return classify_models_answer(response.status_code, payload, model)
+def classify_reading(reading: ModelsReading, model: str | None) -> Probe:
+    """No answer at all (refused, reset, timed out) may pass too: the server may not be listening yet."""
+    if reading.status is None:
+        return Probe(ProbeState.STARTING, reading.error or "no answer")
+    return classify_models_answer(reading.status, reading.payload, model)
 
 
 class Readiness:
@@ -100,6 +88,7 @@ class Readiness:
         probe_timeout_s: float,
         progress_s: float,
         clock: Callable[[], float] = time.monotonic,
+        http: aiohttp.ClientSession | None = None,
     ) -> None:
         self.pool = pool
         self.model = model
@@ -109,8 +98,10 @@ class Readiness:
         self.probe_timeout_s = probe_timeout_s
         self.progress_s = progress_s
         self._clock = clock
-        self._http: httpx.AsyncClient | None = None
+        self._http = http  # shared with the run's other control requests; else made on first probe
+        self._own_http = http is None
         self._last: dict[str, Probe] = {}
+        self.readings: dict[str, ModelsReading] = {}  # each backend's latest /v1/models, by base URL
         self._probing: dict[str, asyncio.Task[Probe]] = {}
         self._any_up = asyncio.Event()
         self._watch: asyncio.Task[None] | None = None
@@ -124,8 +115,10 @@ class Readiness:
 
     async def _probe_once(self, backend: Backend) -> Probe:
         if self._http is None:
-            self._http = httpx.AsyncClient()
-        result = await probe_backend(self._http, backend, self.model, self.probe_timeout_s)
+            self._http = aiohttp.ClientSession()
+        reading = await read_models(self._http, backend.base_url, backend.api_key, self.probe_timeout_s)
+        self.readings[backend.base_url] = reading
+        result = classify_reading(reading, self.model)
         self._last[backend.base_url] = result
         if result.state is ProbeState.UP and self.model is None:
             self.model = result.models[0]  # the judge model defaults to the first one served
@@ -151,6 +144,13 @@ class Readiness:
 
     async def _probe_all(self, backends: list[Backend]) -> list[Probe]:
         return list(await asyncio.gather(*(self._probe(b) for b in backends)))
+
+    def start_readings(self) -> list[ModelsReading] | None:
+        """After `wait_first`: the /v1/models reading of every backend in pool order (the judge target is
+        derived from it, not from a second request); None when disabled or not every backend was read."""
+        if not self.enabled or any(b.base_url not in self.readings for b in self.pool.backends):
+            return None
+        return [self.readings[b.base_url] for b in self.pool.backends]
 
     # --- waiting ---
 
@@ -232,8 +232,8 @@ class Readiness:
     async def aclose(self) -> None:
         for task in self._probing.values():
             task.cancel()
-        if self._http is not None:
-            await self._http.aclose()
+        if self._http is not None and self._own_http:
+            await self._http.close()
             self._http = None
 
     # --- messages ---

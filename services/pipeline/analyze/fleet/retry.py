@@ -1,9 +1,9 @@
 """Which request errors are worth retrying, and how long to wait before the next attempt.
 
-The openai client can retry by itself, but it hides the attempts from the concurrency limiter and keeps
-hammering the same instance; the runner retries itself (client `max_retries=0`) so each attempt can
-report its outcome and pick a fresh backend. The runner's own transport (`analyze.fleet.chat_transport`)
-never retries; its errors sort exactly like the SDK's.
+The runner retries itself, so each attempt can report its outcome to the concurrency limiter and pick a
+fresh backend; its transport (`analyze.fleet.chat_transport`) never retries. `classify_error` knows that
+transport's exceptions; `MultiVLLMClient` maps the openai SDK's onto the same `classify_status`
+(`analyze.fleet.multi_vllm.classify_sdk_error`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import email.utils
 import random
 import time
 from dataclasses import dataclass
-
-import openai
 
 from analyze.constants import CONTEXT_LENGTH_MARKERS
 from analyze.fleet.chat_transport import ChatConnectionError, ChatHTTPError, ChatTimeout
@@ -97,19 +95,29 @@ def classify_status(status: int, message: str, body: object, headers: object) ->
     return ErrorClass("error", False, OutcomeKind.ERROR, False, reason, status=status)
 
 
+TIMED_OUT = ErrorClass("timeout", True, OutcomeKind.ERROR, True, "request timed out")
+
+
+def unreachable(exc: BaseException) -> ErrorClass:
+    return ErrorClass(
+        "retries_exhausted", True, OutcomeKind.ERROR, True, f"connection error: {exc}", unreachable=True
+    )
+
+
+def unknown_error(exc: BaseException) -> ErrorClass:
+    """Anything else (a bug, a malformed answer): not retried, not the instance's fault."""
+    return ErrorClass("error", False, OutcomeKind.ERROR, False, f"{type(exc).__name__}: {exc}"[:300])
+
+
 def classify_error(exc: BaseException) -> ErrorClass:
-    """Errors of the runner's transport and of the openai SDK (MultiVLLMClient) sort the same way."""
-    if isinstance(exc, openai.APITimeoutError | ChatTimeout):
-        return ErrorClass("timeout", True, OutcomeKind.ERROR, True, "request timed out")
-    if isinstance(exc, openai.APIConnectionError | ChatConnectionError):
-        return ErrorClass(
-            "retries_exhausted", True, OutcomeKind.ERROR, True, f"connection error: {exc}", unreachable=True
-        )
-    if isinstance(exc, openai.APIStatusError):
-        return classify_status(exc.status_code, exc.message, exc.body, exc.response.headers)
+    """An error of the runner's transport (`analyze.fleet.chat_transport`)."""
+    if isinstance(exc, ChatTimeout):
+        return TIMED_OUT
+    if isinstance(exc, ChatConnectionError):
+        return unreachable(exc)
     if isinstance(exc, ChatHTTPError):
         return classify_status(exc.status, exc.message, exc.body, exc.headers)
-    return ErrorClass("error", False, OutcomeKind.ERROR, False, f"{type(exc).__name__}: {exc}"[:300])
+    return unknown_error(exc)
 
 
 @dataclass(frozen=True)
