@@ -18,7 +18,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from analyze.execution.address import parse_address
-from analyze.fleet.urls import normalize_base_url
+from analyze.fleet.urls import normalize_base_url, refuse_credentials
 
 DEFAULT_VLLM_PORTS = (8001, 8002, 8003, 8004)
 NO_API_KEY = "EMPTY"  # what vLLM expects when it runs without --api-key
@@ -36,8 +36,13 @@ def _env(*names: str) -> AliasChoices:
 
 class Settings(BaseSettings):
     # Every float is finite: a nan or inf timeout, temperature or backoff is a typo, never a setting.
+    # hide_input_in_errors: a refused value (a URL with a password, an API key) never reaches a message.
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True, allow_inf_nan=False
+        env_prefix=ENV_PREFIX,
+        extra="ignore",
+        populate_by_name=True,
+        allow_inf_nan=False,
+        hide_input_in_errors=True,
     )
 
     # --- where the tasks come from and where results go (seed names first) ---
@@ -231,6 +236,19 @@ class Settings(BaseSettings):
     def _split_urls(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("base_urls")
+    @classmethod
+    def _no_credentials_in_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            normalize_base_url(url)  # refuses user info, with the URL masked in the message
+        return value
+
+    @field_validator("vllm_host")
+    @classmethod
+    def _no_credentials_in_host(cls, value: str) -> str:
+        refuse_credentials(value, "VLLM_HOST")
         return value
 
     @field_validator("vllm_ports", mode="before")
