@@ -1,4 +1,4 @@
-"""The `analyze` command: run, validate, report, check."""
+"""The `analyze` command: run, validate, report, compare, check."""
 
 from __future__ import annotations
 
@@ -159,6 +159,44 @@ def report_command(
     except (JournalError, ReportWriteError) as exc:  # the message names the file (and line) at fault
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    for name, path in paths.items():
+        typer.echo(f"   {name}: {settings.shown_path(path)}")
+
+
+@app.command("compare")
+def compare_command(
+    ctx: typer.Context,
+    run_dirs: Annotated[list[Path], typer.Argument(help="two or more output directories of analyze run")],
+    output_dir: Annotated[Path, option("output_dir", "-o", "--output-dir", required=True)],
+    lang: LangOption = None,
+    jury: Annotated[bool, typer.Option("--jury", help="pool the runs as judges of the same tasks")] = False,
+) -> None:
+    """Do the runs agree? compare.json, compare.csv and compare.html in OUTPUT_DIR, and a short table."""
+    from analyze.compare import compare_runs
+    from analyze.report import JournalError, ReportWriteError
+    from analyze.report.html_parts import fmt
+
+    if len(run_dirs) < 2:
+        raise typer.BadParameter("give at least two run directories", ctx, param_hint="'RUN_DIRS'")
+    settings = settings_from(ctx)
+    try:
+        summary, paths = compare_runs(run_dirs, output_dir, lang=settings.lang, jury=jury)
+    except (FileNotFoundError, JournalError, ReportWriteError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    tasks = summary["tasks"]
+    typer.echo(
+        f"tasks compared {tasks['compared']} (by id only {tasks['compared_by_id']}), changed "
+        f"{tasks['changed']}, not in every run {tasks['not_in_every_run']}"
+    )
+    typer.echo(f"{'run A':<20} {'run B':<20} {'lb tau':>7} {'top1':>6} {'task tau':>9}  agreement")
+    for pair in summary["pairs"]:
+        typer.echo(
+            f"{pair['a'][:20]:<20} {pair['b'][:20]:<20} {fmt(pair['leaderboard_kendall_tau']):>7} "
+            f"{fmt(pair['top1_agreement']):>6} {fmt(pair['mean_task_kendall_tau']):>9}  {pair['agreement']}"
+        )
+    if summary["jury"]:
+        typer.echo(f"jury: Kendall's W {fmt(summary['jury']['kendall_w'])}")
     for name, path in paths.items():
         typer.echo(f"   {name}: {settings.shown_path(path)}")
 

@@ -12,6 +12,7 @@ carries only N-1 independent comparisons' worth of information per candidate, so
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,25 +96,54 @@ def bootstrap_interval(
     confidence: float = c.CONFIDENCE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval of each strength over `resamples` refits on tasks drawn with replacement."""
-    n = outcomes.n_models
-    tasks = np.unique(outcomes.task)
-    if resamples <= 0 or tasks.size == 0:
-        return np.full(n, np.nan), np.full(n, np.nan)
-    rng = np.random.default_rng(seed)
-    n_tasks = int(outcomes.task.max()) + 1
-    # each task's (weighted) wins once, so a resample's win matrix is its draw counts times this
-    per_task = np.zeros((n_tasks, n * n))
-    weights = outcomes.pair_weights()
-    np.add.at(
-        per_task, (outcomes.task, outcomes.winner * n + outcomes.loser), 1.0 if weights is None else weights
+    if resamples <= 0 or outcomes.task.size == 0:
+        return np.full(outcomes.n_models, np.nan), np.full(outcomes.n_models, np.nan)
+    return percentile_interval(
+        bootstrap_fits([outcomes], resamples=resamples, seed=seed, prior=prior)[0], confidence
     )
-    fits = np.empty((resamples, n))
+
+
+def percentile_interval(fits: np.ndarray, confidence: float = c.CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's central `confidence` range over the rows (resamples)."""
+    tail = (1 - confidence) / 2 * 100
+    return np.percentile(fits, tail, axis=0), np.percentile(fits, 100 - tail, axis=0)
+
+
+def bootstrap_fits(
+    outcomes: Sequence[Outcomes],
+    *,
+    resamples: int = c.BOOTSTRAP_RESAMPLES,
+    seed: int = c.BOOTSTRAP_SEED,
+    prior: float = c.BT_PRIOR_WINS,
+) -> list[np.ndarray]:
+    """Every Outcomes refitted on the same `resamples` draws of tasks with replacement: one array
+    (resamples x models) each. Task t must be the same task in each (analyze compare draws two runs'
+    verdicts of one task together); one Outcomes draws as bootstrap_interval always has."""
+    tasks = np.unique(np.concatenate([o.task for o in outcomes]))
+    if resamples <= 0 or tasks.size == 0:
+        return [np.full((0, o.n_models), np.nan) for o in outcomes]
+    rng = np.random.default_rng(seed)
+    n_tasks = int(tasks.max()) + 1
+    per_task = [_per_task_wins(o, n_tasks) for o in outcomes]
+    fits = [np.empty((resamples, o.n_models)) for o in outcomes]
     for start in range(0, resamples, _BOOTSTRAP_CHUNK):
         chunk = range(start, min(resamples, start + _BOOTSTRAP_CHUNK))
         counts = np.stack(
             [np.bincount(rng.choice(tasks, size=tasks.size, replace=True), minlength=n_tasks) for _ in chunk]
         ).astype(float)
-        for r, wins in zip(chunk, (counts @ per_task).reshape(len(chunk), n, n), strict=True):
-            fits[r] = fit(wins, prior)
-    tail = (1 - confidence) / 2 * 100
-    return np.percentile(fits, tail, axis=0), np.percentile(fits, 100 - tail, axis=0)
+        for o, wins_by_task, out in zip(outcomes, per_task, fits, strict=True):
+            n = o.n_models
+            for r, wins in zip(chunk, (counts @ wins_by_task).reshape(len(chunk), n, n), strict=True):
+                out[r] = fit(wins, prior)
+    return fits
+
+
+def _per_task_wins(outcomes: Outcomes, n_tasks: int) -> np.ndarray:
+    """Each task's (weighted) wins once, so a resample's win matrix is its draw counts times this."""
+    n = outcomes.n_models
+    per_task = np.zeros((n_tasks, n * n))
+    weights = outcomes.pair_weights()
+    np.add.at(
+        per_task, (outcomes.task, outcomes.winner * n + outcomes.loser), 1.0 if weights is None else weights
+    )
+    return per_task

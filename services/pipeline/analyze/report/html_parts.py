@@ -6,6 +6,7 @@ shortened, on one line (plain_text), whole in its tooltip; the CSVs have it whol
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 from collections.abc import Iterable, Sequence
@@ -51,12 +52,25 @@ def ci(low: float | None, high: float | None, digits: int = 2) -> Cell:
     return Cell("" if low is None or high is None else f"[{low:.{digits}f}, {high:.{digits}f}]", "ci")
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[Cell | str]]) -> str:
+def task_anchor(task_id: str) -> str:
+    """The id of a task's first row on report.html: a digest, since the task id is the input's text
+    (analyze compare links to it)."""
+    return "task-" + hashlib.sha256(task_id.encode("utf-8", errors="replace")).hexdigest()[:16]
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Cell | str]],
+    row_ids: Sequence[str | None] = (),
+) -> str:
+    """`row_ids`: an id per row (None: none), for links into the page."""
     head = "".join(f"<th>{html.escape(plain(h, c.HTML_CELL_MAX_CHARS))}</th>" for h in headers)
     body = []
-    for row in rows:
+    for i, row in enumerate(rows):
         cells = (cell if isinstance(cell, Cell) else Cell(cell) for cell in row)
-        body.append("<tr>" + "".join(cell.td() for cell in cells) + "</tr>")
+        row_id = row_ids[i] if i < len(row_ids) else None
+        opening = f'<tr id="{row_id}">' if row_id else "<tr>"
+        body.append(opening + "".join(cell.td() for cell in cells) + "</tr>")
     return (
         f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"

@@ -296,6 +296,120 @@ EN: dict[str, str] = {
     "score_tests_passed": "tests passed",
     "score_tests_total": "tests",
     "score_rank": "rank",
+    # --- analyze compare ---
+    "cmp_title": "judge-fleet comparison of runs",
+    "cmp_agreement_heading": "Do the runs agree?",
+    "cmp_level_strong": (
+        "{a} and {b} agree: mean Kendall tau per task {tau} (95% interval {low} to {high}) over {tasks} "
+        "tasks; the same best candidate in {top1} of them (chance {chance})."
+    ),
+    "cmp_level_weak": (
+        "{a} and {b} agree only weakly: mean Kendall tau per task {tau} (95% interval {low} to {high}) over "
+        "{tasks} tasks; the same best candidate in {top1} of them (chance {chance}). Read the tasks below "
+        "before trusting either ranking."
+    ),
+    "cmp_level_chance": (
+        "{a} and {b} agree no better than chance: mean Kendall tau per task {tau} (95% interval {low} to "
+        "{high} reaches 0, what two unrelated rankings give) over {tasks} tasks; the same best candidate in "
+        "{top1} of them (chance {chance}). What was varied decides the verdicts: neither ranking can be "
+        "trusted."
+    ),
+    "cmp_level_opposed": (
+        "{a} and {b} disagree systematically: mean Kendall tau per task {tau} (95% interval {low} to {high}, "
+        "below 0) over {tasks} tasks; one tends to rank in the reverse of the other."
+    ),
+    "cmp_level_unknown": "{a} and {b}: no common task of two or more candidates to compare.",
+    "cmp_tasks": (
+        "{compared} tasks compared (judged by every run, with the same content); left out: {changed} whose "
+        "content or candidates changed between runs, {missing} not judged by every run."
+    ),
+    "cmp_by_id": (
+        "{n} of the compared tasks have no content digest in some run (a journal written before it was "
+        "kept): they are compared by task id alone, so a task changed under its id would go unnoticed."
+    ),
+    "cmp_varied": "What was varied",
+    "cmp_varied_none": (
+        "The runs' recorded settings are the same: what differs is the judge's own randomness "
+        "(or a setting the journal does not record)."
+    ),
+    "cmp_col_setting": "setting",
+    "cmp_pairs": "Pairs of runs",
+    "cmp_col_a": "run A",
+    "cmp_col_b": "run B",
+    "cmp_col_tasks": "common tasks",
+    "cmp_col_lb_tau": "leaderboard Kendall tau",
+    "cmp_col_top1": "same best candidate",
+    "cmp_col_chance": "chance",
+    "cmp_col_task_tau": "mean Kendall tau per task",
+    "cmp_col_agreement": "agreement",
+    "cmp_agree_strong": "agree",
+    "cmp_agree_weak": "weak",
+    "cmp_agree_chance": "chance",
+    "cmp_agree_opposed": "opposed",
+    "cmp_agree_unknown": "–",
+    "cmp_pair_heading": "{a} and {b}",
+    "cmp_spearman": "Score correlation per dimension (Spearman)",
+    "cmp_col_dimension": "dimension",
+    "cmp_col_rho": "Spearman rho",
+    "cmp_moved": "Models placed differently beyond both runs' intervals",
+    "cmp_moved_none": "No model's place differs beyond both runs' intervals.",
+    "cmp_col_place_a": "place in A",
+    "cmp_col_place_b": "place in B",
+    "cmp_col_strength_a": "strength in A",
+    "cmp_col_strength_b": "strength in B",
+    "cmp_queue": "Tasks that disagree most: read these first",
+    "cmp_queue_none": "Every common task is ranked alike.",
+    "cmp_col_task": "task",
+    "cmp_col_best_a": "best in A",
+    "cmp_col_best_b": "best in B",
+    "cmp_col_tau": "Kendall tau",
+    "cmp_col_link_a": "A's report",
+    "cmp_col_link_b": "B's report",
+    "cmp_open": "open",
+    "cmp_jury": "The runs as a jury",
+    "cmp_jury_w": (
+        "Kendall's W over the {judges} judges: {w} (mean over {tasks} tasks; 1 = every judge ranks alike, "
+        "0 = no agreement)."
+    ),
+    "cmp_jury_models": "Pooled ranking",
+    "cmp_col_mean_z": "mean normalised score",
+    "cmp_col_weighted_bt": "weighted BT strength",
+    "cmp_jury_judges": "Each judge beside the pool",
+    "cmp_col_judge": "judge",
+    "cmp_col_tau_pool": "mean Kendall tau with the pool",
+    "cmp_col_top1_pool": "same best as the pool",
+    "cmp_col_lb_pool": "leaderboard tau with the pool",
+    "cmp_col_accuracy": "pairwise accuracy",
+    "cmp_col_weight": "weight",
+    "cmp_jury_truth": (
+        "On the ground truth the unweighted jury ranks the passed candidate above the failed one in "
+        "{unweighted} of {pairs} pairs, the accuracy-weighted jury in {weighted} (its weights are fitted on "
+        "the same pairs, so this is optimistic)."
+    ),
+    "cmp_jury_truth_none": "No judge beats chance on the ground truth, so there is no weighted jury.",
+    "cmp_def_lb_tau": "leaderboard Kendall tau",
+    "cmp_def_lb_tau_text": (
+        "Kendall's tau between the two runs' model orders by Bradley-Terry strength, both fitted on the "
+        "common tasks; the interval refits both on the same bootstrap draws of those tasks."
+    ),
+    "cmp_def_top1": "same best candidate",
+    "cmp_def_top1_text": (
+        "Share of common tasks whose rank-1 candidate is the same; chance is the mean of 1/N."
+    ),
+    "cmp_def_task_tau": "mean Kendall tau per task",
+    "cmp_def_task_tau_text": (
+        "Mean over common tasks of Kendall's tau between the two runs' rankings of the task: 1 identical, "
+        "0 unrelated (what two random judges give), -1 reversed. Its interval reaching 0 reads as chance."
+    ),
+    "cmp_def_spearman": "Spearman rho",
+    "cmp_def_spearman_text": (
+        "Rank correlation of the same candidates' scores in the two runs, per dimension."
+    ),
+    "cmp_def_w": "Kendall's W",
+    "cmp_def_w_text": (
+        "Agreement of m judges ranking one task's n candidates: 12 S / (m² (n³ − n)), S the squared "
+        "deviations of the rank sums from their mean; averaged over tasks."
+    ),
 }
 
 ZH: dict[str, str] = {
@@ -546,6 +660,112 @@ ZH: dict[str, str] = {
     "score_tests_passed": "通过的测试",
     "score_tests_total": "测试数",
     "score_rank": "名次",
+    # --- analyze compare ---
+    "cmp_title": "judge-fleet 运行对比",
+    "cmp_agreement_heading": "这些运行的结论一致吗？",
+    "cmp_level_strong": (
+        "{a} 与 {b} 一致：{tasks} 个任务上每个任务的平均 Kendall tau 为 {tau}（95% 区间 {low} 至 {high}）；"
+        "其中 {top1} 的任务最佳候选相同（随机为 {chance}）。"
+    ),
+    "cmp_level_weak": (
+        "{a} 与 {b} 仅弱一致：{tasks} 个任务上每个任务的平均 Kendall tau 为 {tau}"
+        "（95% 区间 {low} 至 {high}）；"
+        "其中 {top1} 的任务最佳候选相同（随机为 {chance}）。相信任一排名之前，请先阅读下面列出的任务。"
+    ),
+    "cmp_level_chance": (
+        "{a} 与 {b} 的一致程度不比随机更好：{tasks} 个任务上每个任务的平均 Kendall tau 为 {tau}"
+        "（95% 区间 {low} 至 {high}，包含 0，即两个互不相关的排名所得）；其中 {top1} 的任务最佳候选相同"
+        "（随机为 {chance}）。评审结论取决于被改变的设置：两个排名都不可信。"
+    ),
+    "cmp_level_opposed": (
+        "{a} 与 {b} 系统性地相反：{tasks} 个任务上每个任务的平均 Kendall tau 为 {tau}"
+        "（95% 区间 {low} 至 {high}，低于 0）；一方的排名倾向于另一方的倒序。"
+    ),
+    "cmp_level_unknown": "{a} 与 {b}：没有含两个及以上候选的共同任务可比较。",
+    "cmp_tasks": (
+        "比较了 {compared} 个任务（每次运行都评审过且内容相同）；未比较："
+        "{changed} 个任务的内容或候选在运行之间有变化，"
+        "{missing} 个任务并非每次运行都评审过。"
+    ),
+    "cmp_by_id": (
+        "所比较的任务中有 {n} 个在某次运行里没有内容摘要（记录摘要之前写的日志）：只按任务 id 比较，"
+        "因此同一 id 下内容的变化无法察觉。"
+    ),
+    "cmp_varied": "改变了哪些设置",
+    "cmp_varied_none": "各次运行记录的设置相同：差别来自评审模型自身的随机性（或日志未记录的设置）。",
+    "cmp_col_setting": "设置",
+    "cmp_pairs": "运行两两对比",
+    "cmp_col_a": "运行 A",
+    "cmp_col_b": "运行 B",
+    "cmp_col_tasks": "共同任务",
+    "cmp_col_lb_tau": "排行榜 Kendall tau",
+    "cmp_col_top1": "最佳候选相同",
+    "cmp_col_chance": "随机水平",
+    "cmp_col_task_tau": "每个任务的平均 Kendall tau",
+    "cmp_col_agreement": "一致性",
+    "cmp_agree_strong": "一致",
+    "cmp_agree_weak": "弱",
+    "cmp_agree_chance": "随机",
+    "cmp_agree_opposed": "相反",
+    "cmp_agree_unknown": "–",
+    "cmp_pair_heading": "{a} 与 {b}",
+    "cmp_spearman": "各维度评分的相关性（Spearman）",
+    "cmp_col_dimension": "维度",
+    "cmp_col_rho": "Spearman 相关系数",
+    "cmp_moved": "名次差异超出两次运行区间的模型",
+    "cmp_moved_none": "没有模型的名次差异超出两次运行的区间。",
+    "cmp_col_place_a": "A 中名次",
+    "cmp_col_place_b": "B 中名次",
+    "cmp_col_strength_a": "A 中强度",
+    "cmp_col_strength_b": "B 中强度",
+    "cmp_queue": "分歧最大的任务：请先阅读",
+    "cmp_queue_none": "所有共同任务的排名都相同。",
+    "cmp_col_task": "任务",
+    "cmp_col_best_a": "A 的最佳",
+    "cmp_col_best_b": "B 的最佳",
+    "cmp_col_tau": "Kendall tau",
+    "cmp_col_link_a": "A 的报告",
+    "cmp_col_link_b": "B 的报告",
+    "cmp_open": "打开",
+    "cmp_jury": "把各次运行当作评审团",
+    "cmp_jury_w": (
+        "{judges} 个评审之间的 Kendall W：{w}（{tasks} 个任务的平均；"
+        "1 表示所有评审排名相同，0 表示毫无一致）。"
+    ),
+    "cmp_jury_models": "合并排名",
+    "cmp_col_mean_z": "平均标准化得分",
+    "cmp_col_weighted_bt": "加权 BT 强度",
+    "cmp_jury_judges": "各评审与合并结果的对照",
+    "cmp_col_judge": "评审",
+    "cmp_col_tau_pool": "与合并结果的平均 Kendall tau",
+    "cmp_col_top1_pool": "与合并结果最佳相同",
+    "cmp_col_lb_pool": "与合并排行榜的 tau",
+    "cmp_col_accuracy": "成对准确率",
+    "cmp_col_weight": "权重",
+    "cmp_jury_truth": (
+        "以真实结果衡量，不加权的评审团在 {pairs} 对中的 {unweighted} 把通过的候选排在失败的之前，"
+        "按准确率加权的评审团为 {weighted}（权重在同样的对上拟合，因此偏乐观）。"
+    ),
+    "cmp_jury_truth_none": "没有评审在真实结果上胜过随机，因此没有加权评审团。",
+    "cmp_def_lb_tau": "排行榜 Kendall tau",
+    "cmp_def_lb_tau_text": (
+        "两次运行按 Bradley-Terry 强度排列的模型顺序之间的 Kendall tau，两者都只在共同任务上拟合；"
+        "区间在这些任务的同一组自助抽样上重新拟合两者。"
+    ),
+    "cmp_def_top1": "最佳候选相同",
+    "cmp_def_top1_text": "共同任务中第 1 名候选相同的比例；随机水平为 1/N 的平均。",
+    "cmp_def_task_tau": "每个任务的平均 Kendall tau",
+    "cmp_def_task_tau_text": (
+        "共同任务上两次运行对该任务排名之间 Kendall tau 的平均：1 相同，0 无关（两个随机评审所得），-1 相反。"
+        "区间包含 0 即视为随机水平。"
+    ),
+    "cmp_def_spearman": "Spearman 相关系数",
+    "cmp_def_spearman_text": "同一批候选在两次运行中各维度评分的秩相关。",
+    "cmp_def_w": "Kendall W",
+    "cmp_def_w_text": (
+        "m 个评审对一个任务 n 个候选排名的一致性：12 S / (m² (n³ − n))，S 为名次之和与其均值之差的平方和；"
+        "对任务取平均。"
+    ),
 }
 
 TABLES = {"en": EN, "zh": ZH}

@@ -97,6 +97,8 @@ class Journal:
     # Run fingerprints of the verdict lines (None: a line from before fingerprints; judging.fingerprint).
     fingerprints: set[str | None] = field(default_factory=set)
     task_lines: dict[str, int] = field(default_factory=dict)  # task_id -> its line in the input
+    # task_id -> the task's content digest (None: a line from before digests were kept); analyze compare
+    task_contents: dict[str, str | None] = field(default_factory=dict)
 
     def sort_by_input_line(self) -> None:
         """Tasks in input order, whatever order they were judged in (--order, concurrency): the
@@ -222,6 +224,7 @@ def _add_result(journal: Journal, line: _Line) -> None:
     journal.verdicts.append(verdict)
     journal.result_task_ids.add(task_id)
     journal.task_lines[task_id] = line.opt(obj, "line", int, 0)
+    journal.task_contents[task_id] = line.opt(obj, "content", str)
     journal.fingerprints.add(line.opt(obj, "fingerprint", str))
     journal.candidates.extend(candidates)
     journal.issues.extend(issues)

@@ -14,7 +14,7 @@ import pandas as pd
 from analyze.report import constants as c
 from analyze.report.analysis import Analysis
 from analyze.report.execution_section import execution_section
-from analyze.report.html_parts import Cell, ci, fmt, num, pct, table
+from analyze.report.html_parts import Cell, ci, fmt, num, pct, table, task_anchor
 from analyze.report.i18n import Texts
 from analyze.report.plain_text import plain
 from analyze.report.tables import EXECUTION_KEYS, SCORE_KEYS, issues_frame, scores_frame
@@ -46,16 +46,23 @@ def render(analysis: Analysis, images: dict[str, Path], output_dir: Path) -> str
         _scores(analysis),
         _definitions(summary["bradley_terry"], t),
     ]
-    css = resources.files("analyze.report").joinpath("report.css").read_text(encoding="utf-8")
     judges = ", ".join(plain(judge, c.HTML_CELL_MAX_CHARS) for judge in summary["judge_models"]) or "–"
+    byline = f"{output_dir} · {t('judge')}: {judges}"
+    return document(t, t("title"), output_dir.name, byline, sections)
+
+
+def document(t: Texts, title: str, subject: str, byline: str, sections: list[str]) -> str:
+    """A whole page in the report's look: inline CSS, header band, `sections` (HTML) in <main>.
+    `subject` follows the title in the tab, `byline` (plain text) sits under the heading."""
+    css = resources.files("analyze.report").joinpath("report.css").read_text(encoding="utf-8")
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    title = html.escape(t("title"))
+    heading = html.escape(title)
     return (
         f'<!DOCTYPE html>\n<html lang="{t.html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title} – {html.escape(output_dir.name)}</title><style>{css}</style></head><body>"
-        f"<header><h1>{title}</h1><p>{html.escape(str(output_dir))} · {html.escape(t('judge'))}: "
-        f"{html.escape(judges)} · {html.escape(t('generated'))} {generated}</p></header>"
+        f"<title>{heading} – {html.escape(plain(subject, c.HTML_CELL_MAX_CHARS))}</title><style>{css}</style>"
+        f"</head><body><header><h1>{heading}</h1><p>{html.escape(byline)} · "
+        f"{html.escape(t('generated'))} {generated}</p></header>"
         f"<main>{''.join(sections)}</main></body></html>\n"
     )
 
@@ -67,7 +74,7 @@ def _warnings(warnings: list[str], t: Texts) -> str:
     return f'<div class="warning"><strong>{html.escape(t("warnings"))}</strong><ul>{items}</ul></div>'
 
 
-def _card(name: str, value: str, css: str = "") -> str:
+def card(name: str, value: str, css: str = "") -> str:
     value_html = f'<div class="value">{html.escape(value)}</div>'
     return f'<div class="card {css}">{value_html}<div class="name">{html.escape(name)}</div></div>'
 
@@ -76,17 +83,17 @@ def _overview(summary: dict[str, Any], t: Texts) -> str:
     tasks = summary["tasks"]
     consistency = summary["position_consistency"]
     cards = [
-        _card(t("card_tasks"), str(tasks["total"])),
-        _card(t("card_succeeded"), str(tasks["succeeded"]), "good"),
-        _card(t("card_failed"), str(tasks["failed"]), "bad" if tasks["failed"] else ""),
-        _card(t("card_rejected"), str(tasks["rejected"]), "bad" if tasks["rejected"] else ""),
-        _card(t("card_skipped"), str(tasks["skipped"])),
-        _card(t("card_elapsed"), _duration(summary["elapsed_s"])),
-        _card(t("card_tasks_per_s"), fmt(summary["tasks_per_s"])),
-        _card(t("card_tokens_per_s"), fmt(summary["tokens_per_s"], 0)),
+        card(t("card_tasks"), str(tasks["total"])),
+        card(t("card_succeeded"), str(tasks["succeeded"]), "good"),
+        card(t("card_failed"), str(tasks["failed"]), "bad" if tasks["failed"] else ""),
+        card(t("card_rejected"), str(tasks["rejected"]), "bad" if tasks["rejected"] else ""),
+        card(t("card_skipped"), str(tasks["skipped"])),
+        card(t("card_elapsed"), _duration(summary["elapsed_s"])),
+        card(t("card_tasks_per_s"), fmt(summary["tasks_per_s"])),
+        card(t("card_tokens_per_s"), fmt(summary["tokens_per_s"], 0)),
     ]
     if consistency:
-        cards.append(_card(t("card_position_consistency"), pct(consistency["share"])))
+        cards.append(card(t("card_position_consistency"), pct(consistency["share"])))
     return f'<h2>{html.escape(t("overview"))}</h2><div class="cards">{"".join(cards)}</div>'
 
 
@@ -244,7 +251,10 @@ def _scores(analysis: Analysis) -> str:
         t.term("score", str(name)) if name in _SCORE_COLUMNS else t.dimension(str(name))
         for name in frame.columns
     ]
-    return f"<h2>{html.escape(t('scores'))}</h2>{note}{table(headers, rows)}"
+    # each task's first row is the target of analyze compare's links
+    tasks = shown["task_id"].tolist()
+    row_ids = [task_anchor(task) if i == 0 or tasks[i - 1] != task else None for i, task in enumerate(tasks)]
+    return f"<h2>{html.escape(t('scores'))}</h2>{note}{table(headers, rows, row_ids)}"
 
 
 _SCORE_COLUMNS = (
