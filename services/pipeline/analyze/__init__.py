@@ -7,9 +7,11 @@ Rooms, each importing only from the ones before it (docs/DEVELOPING.md):
   fleet/                          reaching the vLLM instances: URLs, transport, balancing, readiness, limits
   inputs/                         the task JSONL: reading, normalising, validating
   journal/                        the output directory's JSONL records: writing and reading them
+  execution/                      the tests tasks carry, run in the sandbox before judging
   judging/                        one task's verdict: prompt, request, budget, validation, merge, ranking
   running/                        the whole run: dispatch, slots, stop rules, batch export/import
   report/                         tables, charts, word cloud, HTML from a journal
+  compare/                        `analyze compare`: do several runs agree; a jury of judges
   cli, cli_options, api, pipeline the commands (their options made from settings), `analyze_task`,
                                   the seed's `run_pipeline`
 """

@@ -76,6 +76,7 @@ def run(
     Tasks that carry tests have them run in the sandbox first (--execute, --sandbox; docs/sandbox.md)."""
     from analyze.fleet.readiness import FleetNotReadyError, NotServedError
     from analyze.journal.records import JournalFormatError
+    from analyze.journal.store import JournalWriteError
     from analyze.judging.fingerprint import ConfigurationMismatch
     from analyze.pipeline import NoModelError, SandboxUnavailable, execute_pipeline
     from analyze.running.runner import EmptyInput, JournalMismatch
@@ -93,6 +94,7 @@ def run(
         SandboxUnavailable,
         JournalMismatch,
         JournalFormatError,
+        JournalWriteError,
         EmptyInput,
     ) as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -8,9 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from analyze.cli import app
 from analyze.compare import compare_runs
 from analyze.pipeline import execute_pipeline
 from analyze.progress import Console
+from typer.testing import CliRunner
 from vllm_sim.testing import run_simulator
 
 from tests.analyze.judge_fakes import fast_settings, make_task, write_jsonl
@@ -69,3 +71,18 @@ def test_compare_page_renders_in_headless_chromium(two_seeds: list[Path], tmp_pa
     assert ImageStat.Stat(image.convert("L")).stddev[0] > 20
     top = image.crop((0, 0, 1280, 600))
     assert any(pixel == (0xFD, 0xE8, 0xE6) for pixel in top.getdata())  # the red "chance" banner on top
+
+
+def test_the_command_writes_the_three_files_and_prints_the_table(
+    two_seeds: list[Path], tmp_path: Path
+) -> None:
+
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(
+        app, ["compare", *map(str, two_seeds), "-o", str(out), "--lang", "en", "--jury"]
+    )
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} >= {"compare.json", "compare.csv", "compare.html"}
+    assert "seed0" in result.output and "seed1" in result.output
+    missing = CliRunner().invoke(app, ["compare", str(two_seeds[0]), str(tmp_path / "nope"), "-o", str(out)])
+    assert missing.exit_code == 2 and "nope" in missing.output

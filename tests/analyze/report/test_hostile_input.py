@@ -2,9 +2,7 @@
 a read-only directory (docs/report.md, "Hostile input")."""
 
 import csv
-import os
 import resource
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +19,7 @@ from analyze.report.journal import read_journal
 from analyze.report.plain_text import plain
 from PIL import Image
 
-from tests.prereq import require
+from tests.analyze.mounts import read_only_command
 
 from .journal_factory import JournalDir, execution, issue
 
@@ -180,24 +178,6 @@ def test_planted_charts_directory_link_is_refused(journal: JournalDir, tmp_path:
     with pytest.raises(ReportWriteError, match="symbolic link"):
         build_report(journal.path, bootstrap_resamples=10)
     assert not list(elsewhere.iterdir())
-
-
-def read_only_command(directory: Path, command: list[str]) -> list[str]:
-    """`command` run with `directory` read-only: by its mode, or for root (whom modes do not stop) by a
-    read-only bind mount in a mount namespace of its own."""
-    if os.geteuid() != 0:
-        directory.chmod(0o555)
-        return command
-    unshare = shutil.which("unshare")
-    require(unshare is not None, "unshare (a read-only mount for root)", "apt-get install util-linux")
-    probe = subprocess.run(
-        [str(unshare), "--mount", "mount", "--bind", "-o", "ro", str(directory), str(directory)],
-        capture_output=True,
-        check=False,
-    )
-    require(probe.returncode == 0, "mount namespaces (unshare --mount as root)", "run as a non-root user")
-    mount = 'mount --bind -o ro "$0" "$0" && exec "$@"'
-    return [str(unshare), "--mount", "sh", "-c", mount, str(directory), *command]
 
 
 def test_read_only_directory_is_one_clear_message(journal: JournalDir) -> None:

@@ -12,7 +12,7 @@ import pytest
 from vllm_sim.testing import run_simulator, start_simulator
 
 from tests.analyze.judge_fakes import make_task, read_jsonl, write_jsonl
-from tests.analyze.running.test_journal_write_failure import full_disk
+from tests.analyze.mounts import full_disk, read_only_command
 from tests.analyze.sim_runs import analyze_run
 
 
@@ -110,3 +110,14 @@ def test_a_journal_file_that_is_not_a_regular_file_is_refused_at_once(
     run = analyze_run(tmp_path / "tasks.jsonl", out, [sim + "/v1"], prefix=prefix)
     assert run.returncode in (1, 2) and "results.jsonl is not a regular file" in run.stderr, run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_read_only_output_directory_is_one_clear_message_and_exit_2(tmp_path: Path, sim: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    write_jsonl(tmp_path / "tasks.jsonl", [make_task("t0")])
+    run = analyze_run(tmp_path / "tasks.jsonl", out, [sim + "/v1"], prefix=read_only_command(out, []))
+    out.chmod(0o755)
+    assert run.returncode == 2, run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.strip()]
+    assert errors == [f"error: cannot write the journal in {out}: Read-only file system"], run.stderr

@@ -4,8 +4,6 @@ and real kernel write errors: /dev/full (ENOSPC, a full disk) and RLIMIT_FSIZE (
 from __future__ import annotations
 
 import resource
-import shlex
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,8 +11,8 @@ from analyze.fleet.prometheus import metric_totals
 from vllm_sim.testing import start_simulator
 
 from tests.analyze.judge_fakes import read_jsonl
+from tests.analyze.mounts import full_disk
 from tests.analyze.sim_runs import analyze_run, jsonl_ids, line_count, task_file
-from tests.prereq import require
 
 RESULTS_LIMIT_BYTES = 6000  # a few verdict lines
 
@@ -57,16 +55,6 @@ def test_a_full_disk_stops_dispatching_and_exits_2(
     assert f"error: run stopped: cannot write {out / journal_file}: No space left on device" in run.stderr
     assert "Stopping: cannot write" in run.stdout
     assert requests in sent, f"{requests} requests: dispatching must stop at the first failed write"
-
-
-def full_disk(path: Path, device: str = "/dev/full") -> list[str]:
-    """A command prefix under which every write to `path` fails with ENOSPC, as on a full disk: /dev/full
-    (or `device`) bound over the file in a mount namespace of the run's own (a symbolic link would be
-    refused)."""
-    unshare = shutil.which("unshare")
-    require(unshare is not None, "unshare", "apt-get install util-linux")
-    mount = f'mount --bind {device} {shlex.quote(str(path))} && exec "$@"'
-    return [str(unshare), "--mount", "--map-root-user", "sh", "-c", mount, "sh"]
 
 
 def _limit_file_size() -> None:

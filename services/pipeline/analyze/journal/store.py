@@ -232,9 +232,15 @@ class Journal:
 
     def __init__(self, output_dir: Path) -> None:
         self.output_dir = output_dir
-        output_dir.mkdir(parents=True, exist_ok=True)
-        # The kernel drops the lock when the process dies, even by kill -9, so it never goes stale.
-        self._lock_fd = open_output(output_dir / LOCK_FILE, os.O_WRONLY | os.O_CREAT)
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+            # The kernel drops the lock when the process dies, even by kill -9, so it never goes stale.
+            self._lock_fd = open_output(output_dir / LOCK_FILE, os.O_WRONLY | os.O_CREAT)
+        except SymlinkRefused:
+            raise
+        except OSError as exc:  # a read-only volume, a directory of another owner: say it in one line
+            reason = exc.strerror or str(exc)
+            raise JournalWriteError(exc.errno, f"cannot write the journal in {output_dir}: {reason}") from exc
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
