@@ -97,7 +97,8 @@ def run(
         JournalWriteError,
         EmptyInput,
     ) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        # an OSError's strerror is the sentence without its "[Errno N]"
+        typer.echo(f"error: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}", err=True)
         raise typer.Exit(EXIT_STOPPED) from exc
     except (NoModelError, RuntimeError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
