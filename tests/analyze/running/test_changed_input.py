@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
+from analyze.cli import app
+from typer.testing import CliRunner
 from vllm_sim.testing import run_simulator, start_simulator
 
 from tests.analyze.judge_fakes import make_task, read_jsonl, write_jsonl
@@ -60,6 +62,11 @@ def test_a_journal_of_another_input_is_refused_unless_told(tmp_path: Path, sim: 
     assert len(read_jsonl(tmp_path / "out" / "results.jsonl")) == 3
     assert judged(tmp_path, sim, other, "--force-resume").returncode == 0
     assert len(read_jsonl(tmp_path / "out" / "results.jsonl")) == 5
+    assert read_jsonl(tmp_path / "out" / "runs.jsonl")[-1]["foreign_tasks"] == 3
+    report = CliRunner().invoke(app, ["report", str(tmp_path / "out"), "--lang", "en"])
+    assert report.exit_code == 0, report.output
+    tasks = json.loads((tmp_path / "out" / "summary.json").read_text())["tasks"]
+    assert (tasks["total"], tasks["succeeded"], tasks["foreign"]) == (5, 5, 3)  # counts of what it holds
 
 
 @pytest.mark.parametrize(

@@ -158,6 +158,7 @@ class RunCounts(Protocol):
     rejected: int
     interrupted: bool
     stopped: str | None
+    foreign_tasks: int
 
 
 class RunLine(TypedDict, total=False):
@@ -176,6 +177,7 @@ class RunLine(TypedDict, total=False):
     fingerprint: str
     configuration: dict[str, Any]
     mixed_with: list[str]
+    foreign_tasks: int  # verdicts of tasks not in this run's input, kept by --force-resume
     tasks_valid: int
     tasks_skipped: int
     succeeded: int
@@ -211,6 +213,7 @@ def run_record(
         "fingerprint": digest,
         "configuration": configuration,
         "mixed_with": mixed_with,
+        "foreign_tasks": counts.foreign_tasks,
         "tasks_valid": counts.tasks_valid,
         "tasks_skipped": counts.tasks_skipped,
         "succeeded": counts.succeeded,

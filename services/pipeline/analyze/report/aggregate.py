@@ -141,8 +141,12 @@ def task_counts(journal: Journal) -> dict[str, int]:
     failed = len(journal.failure_kinds)
     total = last_run.get("tasks_valid") if last_run else None
     skipped = last_run.get("tasks_skipped") if last_run else None
+    # Verdicts of another input kept by --force-resume: counted in the total, so it covers what the
+    # journal holds and is never below `succeeded`.
+    foreign = int(last_run.get("foreign_tasks") or 0) if last_run else 0
     return {
-        "total": int(total) if total is not None else succeeded + failed,
+        "total": int(total) + foreign if total is not None else succeeded + failed,
+        "foreign": foreign,
         "succeeded": succeeded,
         "failed": failed,
         "rejected": len(journal.rejects),

@@ -334,5 +334,5 @@ def _add_failure(journal: Journal, line: _Line) -> None:
 def _check_run(line: _Line) -> None:
     for name in ("started_at", "finished_at"):
         line.get(line.obj, name, NUMBER)
-    for name in ("tasks_valid", "tasks_skipped"):
+    for name in ("tasks_valid", "tasks_skipped", "foreign_tasks"):
         line.opt(line.obj, name, int)

@@ -56,6 +56,8 @@ class RunStats:
     stopped: str | None = None  # why the run stopped early, for a cause no retry can fix
     # Other run fingerprints found in results.jsonl that --force-resume let this run mix with.
     mixed_with: list[str] = field(default_factory=list)
+    # Verdicts in the journal of tasks not in this input, kept by --force-resume (the report counts them).
+    foreign_tasks: int = 0
 
 
 def new_run_id() -> str:
@@ -338,6 +340,7 @@ class Run:
             )
             raise EmptyInput(f"{where} holds no task to judge{rejected}")
         foreign = sorted(judged - findings.seen)
+        s.foreign_tasks = len(foreign)
         if foreign and not self.settings.force_resume:
             raise JournalMismatch(
                 f"{self.output_dir} holds verdicts for {len(foreign)} task(s) that are not in {where} "
