@@ -194,11 +194,12 @@ def issue(
 
 
 def task_counts(
-    total: int, succeeded: int, failed: int, rejected: int = 0, skipped: int = 0
+    total: int, succeeded: int, failed: int, rejected: int = 0, skipped: int = 0, foreign: int = 0
 ) -> dict[str, int]:
     """summary.json's "tasks" object."""
     return {
         "total": total,
+        "foreign": foreign,
         "succeeded": succeeded,
         "failed": failed,
         "rejected": rejected,
