@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
+from typing import Any
 
 from analyze.execution.client import SandboxClient, SandboxError
 from analyze.inputs.outcomes import ExecutionResult, not_run
 from analyze.inputs.tasks import Candidate, Task
-from analyze.inputs.test_specs import TestSpec, normalize_language, why_not_runnable
+from analyze.inputs.test_specs import normalize_language, why_not_runnable
 
 # Transport failures tried again per candidate before it is recorded as not run; the sandbox answers
 # every execution itself (timeouts included), so a failure here is the service, not the code.
@@ -27,19 +28,19 @@ class ExecutionSettings:
     languages: tuple[str, ...]  # what the sandbox said it runs
 
 
-def request_body(task: Task, candidate: Candidate, tests: TestSpec, timeout_s: float) -> dict[str, object]:
+def request_body(task: Task, candidate: Candidate, wire: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    """The sandbox request for one candidate; `wire` is the task's tests in the protocol's form."""
     return {
         "id": f"{task.task_id}/{candidate.candidate_id}",
         "language": normalize_language(task.language),
         "code": candidate.code,
-        "tests": tests.to_wire(),
+        "tests": wire,
         "timeout_s": timeout_s,
     }
 
 
-def _call_bound_s(tests: TestSpec, timeout_s: float) -> float:
+def _call_bound_s(wire: dict[str, Any], timeout_s: float) -> float:
     """How long one execution may take at most: each test process may use its whole wall-clock limit."""
-    wire = tests.to_wire()
     processes = len(wire.get("cases", ())) or len(wire.get("asserts", ())) or 1
     return timeout_s * processes
 
@@ -68,13 +69,14 @@ class TaskExecutor:
         if why is not None:
             results = [not_run(why)] * len(task.candidates)
         else:
-            results = await asyncio.gather(*(self._one(task, c, task.tests) for c in task.candidates))
+            wire = task.tests.to_wire()  # once per task: every candidate runs the same tests
+            results = await asyncio.gather(*(self._one(task, c, wire) for c in task.candidates))
         candidates = tuple(replace(c, execution=r) for c, r in zip(task.candidates, results, strict=True))
         return replace(task, candidates=candidates)
 
-    async def _one(self, task: Task, candidate: Candidate, tests: TestSpec) -> ExecutionResult:
-        body = request_body(task, candidate, tests, self.settings.timeout_s)
-        bound = _call_bound_s(tests, self.settings.timeout_s)
+    async def _one(self, task: Task, candidate: Candidate, wire: dict[str, Any]) -> ExecutionResult:
+        body = request_body(task, candidate, wire, self.settings.timeout_s)
+        bound = _call_bound_s(wire, self.settings.timeout_s)
         failure: SandboxError | None = None
         for attempt in range(SANDBOX_RETRIES + 1):
             if attempt:
