@@ -100,7 +100,8 @@ analyze: stack-check ## run the job on the running fleet: INPUT=data/tasks.jsonl
 	DATA_DIR="$(abspath $(dir $(INPUT)))" INPUT_FILE="$(notdir $(INPUT))" OUTPUT_DIR="$(abspath $(OUTPUT))" \
 	  HOST_OUTPUT_DIR="$(abspath $(OUTPUT))" HOST_UID=$$(id -u) HOST_GID=$$(id -g) \
 	  $(COMPOSE) --profile job run --rm pipeline
-	@echo "report: $(abspath $(OUTPUT))/report.html"
+	@if [ -f "$(abspath $(OUTPUT))/jury/compare.html" ]; then echo "panel: $(abspath $(OUTPUT))/jury/compare.html"; \
+	  else echo "report: $(abspath $(OUTPUT))/report.html"; fi
 
 demo: prereqs-demo ## offline: build images, fleet on the simulator (STACK=cpu: vLLM on CPU), analyze data/, show report
 	scripts/build-images.sh $(STACK_IMAGES_$(DEMO_STACK))

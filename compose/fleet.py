@@ -3,6 +3,9 @@
 
     compose/fleet.py --instances 8 --gpus-per-instance 1                  # 8 × TP1 on GPUs 0..7
     compose/fleet.py --instances 2 --gpus-per-instance 4 --backend sim    # 2 instances, simulator
+    compose/fleet.py --instances 4 --gpus-per-instance 2 \
+        --judge Qwen3-30B=/var/shared/models/Qwen3-30B --judge gemma-3-27b=/var/shared/models/gemma-3-27b
+                                                                           # two judge models, a panel
     docker compose -f docker-compose.yml [-f compose/sim.yml] -f compose/generated/fleet-8x1-gpu.yml up -d
 
 The overlay goes last on the command line, after the backend's overlay (none for gpu, compose/sim.yml,
@@ -13,6 +16,12 @@ the device list). Environment settings (.env) stay live: nothing is interpolated
 is read once from `docker compose config --no-interpolate` to change its --tensor-parallel-size, and so
 is vllm-1's hardening (HARDENING_KEYS) for the instances beyond the fourth of the sim and cpu backends:
 `extends` reads the one overlay file, which has the service without docker-compose.yml's settings.
+
+--judge NAME[=MODEL] (twice or more): a panel of judge models on one fleet. Instance i serves judge
+((i-1) mod judges): NAME is its served model name, MODEL the weights (a path; required on gpu, the model
+directory on cpu, nothing on sim). The job (`make analyze`) then runs `analyze run --model NAME ...` for
+every judge, straight to the instances (each judge's run on the instances serving it: analyze.judge_panel),
+and writes their jury; nginx balances the first judge's instances only, for other clients.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ DEFAULT_NODE_GPUS = 8
 INSTANCE_PORT = 8000
 UNUSED_PROFILE = "unused"
 TP_FLAG = "--tensor-parallel-size"
+SERVED_NAME_FLAG = "--served-model-name"
 # Services that compose/cpu.yml parks in a profile (only two CPU instances run by default).
 CPU_PROFILED = frozenset({"vllm-3", "vllm-4"})
 # docker-compose.yml's hardening of every instance (its x-hardened anchor, docs/stack.md#hardening).
@@ -47,6 +57,25 @@ HARDENING_KEYS = ("logging", "cap_drop", "cap_add", "security_opt", "pids_limit"
 
 class FleetError(ValueError):
     """A fleet shape that cannot be built; the message names the option."""
+
+
+@dataclass(frozen=True)
+class Judge:
+    """One judge model of a panel: its served name and, where the backend loads weights, their path."""
+
+    name: str
+    model: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Judge:
+        name, _, model = text.partition("=")
+        name, model = name.strip(), model.strip()
+        # the name reaches a YAML list, a command line and a directory name: plain characters only
+        if not name or not all(c.isalnum() or c in "._-/:" for c in name) or len(name) > 200:
+            raise FleetError(f"--judge {text!r}: NAME is 1-200 letters, digits or . _ - / :")
+        if "=" in text and not model:
+            raise FleetError(f"--judge {text!r}: MODEL after '=' is empty")
+        return cls(name, model or None)
 
 
 @dataclass(frozen=True)
@@ -64,6 +93,11 @@ class FleetShape:
     backend: str
     first_gpu: int = 0
     node_gpus: int = DEFAULT_NODE_GPUS
+    judges: tuple[Judge, ...] = ()
+
+    def judge_of(self, index: int) -> Judge | None:
+        """The judge instance `index` (1-based) serves in a panel, round robin; None without one."""
+        return self.judges[(index - 1) % len(self.judges)] if self.judges else None
 
     def check(self) -> None:
         if self.instances < 1:
@@ -72,12 +106,30 @@ class FleetShape:
             raise FleetError(f"--gpus-per-instance: must be >= 1, got {self.gpus_per_instance}")
         if self.backend not in BACKEND_FILES:
             raise FleetError(f"--backend: expected one of {', '.join(BACKEND_FILES)}, got {self.backend!r}")
+        self._check_judges()
         needed = self.first_gpu + self.instances * self.gpus_per_instance
         if self.backend == "gpu" and needed > self.node_gpus:
             raise FleetError(
                 f"--instances {self.instances} × --gpus-per-instance {self.gpus_per_instance} from GPU "
                 f"{self.first_gpu} needs {needed} GPUs, more than --node-gpus {self.node_gpus}"
             )
+
+    def _check_judges(self) -> None:
+        if not self.judges:
+            return
+        names = [judge.name for judge in self.judges]
+        if len(self.judges) < 2:
+            raise FleetError("--judge: give two or more (one judge is the fleet's own MODEL)")
+        if len(set(names)) != len(names):
+            raise FleetError(f"--judge: each NAME once, got {', '.join(names)}")
+        if len(self.judges) > self.instances:
+            raise FleetError(
+                f"--judge: {len(self.judges)} judges need as many instances, not {self.instances}"
+            )
+        if self.backend == "gpu" and any(judge.model is None for judge in self.judges):
+            raise FleetError("--judge: the gpu backend loads weights: give each as NAME=MODEL (path or id)")
+        if self.backend == "sim" and any(judge.model is not None for judge in self.judges):
+            raise FleetError("--judge: the simulator serves a name only: give NAME without =MODEL")
 
     def gpu_ids(self, index: int) -> list[str]:
         """GPU ids of instance `index` (1-based): consecutive blocks of gpus_per_instance."""
@@ -127,6 +179,35 @@ def with_tensor_parallel(command: Sequence[str], size: int) -> list[str]:
     return [*result, f"{TP_FLAG}={size}"]
 
 
+def with_model(command: Sequence[str], judge: Judge) -> list[str]:
+    """The vLLM command serving `judge`: its weights as the positional model, its name as served."""
+    result = [arg for arg in command if not arg.startswith(SERVED_NAME_FLAG)]
+    first_flag = next((i for i, arg in enumerate(result) if arg.startswith("--")), len(result))
+    result[:first_flag] = [judge.model or judge.name]
+    return [*result, f"{SERVED_NAME_FLAG}={judge.name}"]
+
+
+def judge_environment(shape: FleetShape, judge: Judge) -> dict[str, str]:
+    """The variables that make a sim or cpu instance serve `judge`."""
+    if shape.backend == "sim":
+        return {"VLLM_SIM_MODEL": judge.name}
+    env = {"SERVED_MODEL_NAME": judge.name}
+    if judge.model is not None:
+        env["MODEL_DIR"] = judge.model
+    return env
+
+
+def panel_command(shape: FleetShape) -> list[str]:
+    """The pipeline's command for a panel: every judge, each instance reached directly (nginx balances one
+    judge's instances only). `${INPUT_FILE}` stays for compose to fill, as in docker-compose.yml."""
+    command = ["run", "/data/${INPUT_FILE:-tasks.jsonl}", "-o", "/outputs"]
+    for index in range(1, shape.instances + 1):
+        command += ["--base-url", f"http://{instance_name(index)}:{INSTANCE_PORT}/v1"]
+    for judge in shape.judges:
+        command += ["--model", judge.name]
+    return command
+
+
 def gpu_devices(ids: list[str]) -> dict[str, Any]:
     device = {"driver": "nvidia", "device_ids": ids, "capabilities": ["gpu"]}
     return {"resources": {"reservations": {"devices": [device]}}}
@@ -141,13 +222,18 @@ def instance_service(
         service["extends"] = {"file": extends_file, "service": instance_name(1)}
         if shape.backend != "gpu":  # the gpu backend extends docker-compose.yml itself
             service.update(hardening)
+    judge = shape.judge_of(index)
     if shape.backend == "gpu":
         service["deploy"] = Tagged("!override", gpu_devices(shape.gpu_ids(index)))
-        service["command"] = Tagged("!override", command)
-    elif shape.backend == "sim" and index > BASE_INSTANCES:
-        service["environment"] = {"VLLM_SIM_NAME": instance_name(index)}
-    elif shape.backend == "cpu" and instance_name(index) in CPU_PROFILED:
-        service["profiles"] = Tagged("!reset", [])
+        service["command"] = Tagged("!override", with_model(command or [], judge) if judge else command)
+    else:
+        environment = judge_environment(shape, judge) if judge else {}
+        if shape.backend == "sim" and index > BASE_INSTANCES:
+            environment["VLLM_SIM_NAME"] = instance_name(index)
+        if environment:
+            service["environment"] = environment
+        if shape.backend == "cpu" and instance_name(index) in CPU_PROFILED:
+            service["profiles"] = Tagged("!reset", [])
     return service
 
 
@@ -171,10 +257,14 @@ def build_overlay(
             services[instance_name(index)] = entry
         else:
             services[instance_name(index)] = {"profiles": [UNUSED_PROFILE]}
-    upstreams = " ".join(f"{instance_name(i)}:{INSTANCE_PORT}" for i in range(1, shape.instances + 1))
+    balanced = [i for i in range(1, shape.instances + 1) if shape.judge_of(i) in (None, shape.judge_of(1))]
+    upstreams = " ".join(f"{instance_name(i)}:{INSTANCE_PORT}" for i in balanced)
     services["nginx"] = {"environment": {"UPSTREAM_SERVERS": upstreams}}
     # the job's default in-flight limit is instances x MAX_NUM_SEQS x headroom: tell it the instances
-    services["pipeline"] = {"environment": {"ANALYZE_FLEET_SIZE": str(shape.instances)}}
+    pipeline: dict[str, Any] = {"environment": {"ANALYZE_FLEET_SIZE": str(shape.instances)}}
+    if shape.judges:
+        pipeline["command"] = Tagged("!override", panel_command(shape))
+    services["pipeline"] = pipeline
     return {"services": services}
 
 
@@ -192,16 +282,20 @@ def to_yaml(value: Any, indent: int = 0) -> str:
 
 def render(shape: FleetShape, overlay: dict[str, Any]) -> str:
     backend_file = "" if shape.backend == "gpu" else f" -f compose/{BACKEND_FILES[shape.backend].name}"
+    judges = "".join(
+        f" --judge {judge.name}" + (f"={judge.model}" if judge.model else "") for judge in shape.judges
+    )
     header = (
         f"# Generated by compose/fleet.py --instances {shape.instances} --gpus-per-instance "
-        f"{shape.gpus_per_instance} --backend {shape.backend}; regenerate rather than edit.\n"
+        f"{shape.gpus_per_instance} --backend {shape.backend}{judges}; regenerate rather than edit.\n"
         f"# Use: docker compose -f docker-compose.yml{backend_file} -f THIS_FILE up -d\n"
     )
     return header + to_yaml(overlay).lstrip("\n") + "\n"
 
 
 def default_output(shape: FleetShape) -> Path:
-    name = f"fleet-{shape.instances}x{shape.gpus_per_instance}-{shape.backend}.yml"
+    panel = f"-panel{len(shape.judges)}" if shape.judges else ""
+    name = f"fleet-{shape.instances}x{shape.gpus_per_instance}-{shape.backend}{panel}.yml"
     return COMPOSE_DIR / "generated" / name
 
 
@@ -212,15 +306,25 @@ def parse_args(argv: Sequence[str] | None) -> tuple[FleetShape, Path]:
     parser.add_argument("--backend", default="gpu", choices=sorted(BACKEND_FILES), help="default: gpu")
     parser.add_argument("--first-gpu", type=int, default=0, help="first GPU id to hand out (default 0)")
     parser.add_argument("--node-gpus", type=int, default=DEFAULT_NODE_GPUS, help="GPUs on the node (8)")
+    parser.add_argument(
+        "--judge",
+        action="append",
+        default=[],
+        metavar="NAME[=MODEL]",
+        help="a judge model of a panel (twice or more): instances serve them in turn; MODEL: weights",
+    )
     parser.add_argument("-o", "--output", type=Path, help="default: compose/generated/fleet-NxG-BACKEND.yml")
     args = parser.parse_args(argv)
-    shape = FleetShape(args.instances, args.gpus_per_instance, args.backend, args.first_gpu, args.node_gpus)
+    judges = tuple(Judge.parse(text) for text in args.judge)
+    shape = FleetShape(
+        args.instances, args.gpus_per_instance, args.backend, args.first_gpu, args.node_gpus, judges
+    )
     return shape, args.output or default_output(shape)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    shape, output = parse_args(argv)
     try:
+        shape, output = parse_args(argv)
         overlay = build_overlay(shape)
     except FleetError as exc:
         print(f"compose/fleet.py: error: {exc}", file=sys.stderr)

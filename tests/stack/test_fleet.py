@@ -34,7 +34,7 @@ def resolved(shape, tmp_path, *backend_files: str) -> dict:
     files = ["docker-compose.yml", *backend_files, str(overlay)]
     args = [a for f in files for a in ("-f", f)]
     out = subprocess.run(
-        ["docker", "compose", *args, "config", "--format", "json"],
+        ["docker", "compose", *args, "--profile", "job", "config", "--format", "json"],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -129,3 +129,90 @@ def test_sim_shapes_resolve_to_simulators_with_distinct_names(tmp_path, instance
 def test_cpu_shape_of_three_enables_the_profiled_instance(tmp_path) -> None:
     services = resolved(fleet.FleetShape(3, 1, "cpu"), tmp_path, "compose/cpu.yml")
     assert sorted(s for s in services if s.startswith("vllm-")) == ["vllm-1", "vllm-2", "vllm-3"]
+
+
+JUDGES = (fleet.Judge("judge-a", "/models/a"), fleet.Judge("judge-b", "/models/b"))
+
+
+def test_a_panel_gives_instances_the_judges_in_turn_and_the_job_every_instance() -> None:
+    shape = fleet.FleetShape(4, 2, "sim", judges=(fleet.Judge("judge-a"), fleet.Judge("judge-b")))
+    services = fleet.build_overlay(shape)["services"]
+    served = [services[f"vllm-{i}"]["environment"]["VLLM_SIM_MODEL"] for i in range(1, 5)]
+    assert served == ["judge-a", "judge-b", "judge-a", "judge-b"]
+    # nginx balances the first judge's instances only: a client naming judge-a never lands on judge-b
+    assert services["nginx"]["environment"]["UPSTREAM_SERVERS"] == "vllm-1:8000 vllm-3:8000"
+    command = services["pipeline"]["command"]
+    assert command.tag == "!override"
+    urls = [command.value[i + 1] for i, arg in enumerate(command.value) if arg == "--base-url"]
+    assert urls == [f"http://vllm-{i}:8000/v1" for i in range(1, 5)]
+    assert [command.value[i + 1] for i, arg in enumerate(command.value) if arg == "--model"] == [
+        "judge-a",
+        "judge-b",
+    ]
+
+
+def test_a_gpu_judge_is_served_from_its_weights_under_its_name() -> None:
+    command = fleet.with_model(COMMAND, JUDGES[1])
+    assert command[0] == "/models/b"
+    assert [a for a in command if a.startswith("--served-model-name")] == ["--served-model-name=judge-b"]
+    assert "--tensor-parallel-size=2" in command and "--max-num-seqs=8" in command
+    services = fleet.build_overlay(fleet.FleetShape(2, 4, "gpu", judges=JUDGES), COMMAND)["services"]
+    assert services["vllm-1"]["command"].value[0] == "/models/a"
+    assert services["vllm-2"]["command"].value[0] == "/models/b"
+
+
+def test_a_cpu_judge_names_its_model_directory() -> None:
+    services = fleet.build_overlay(fleet.FleetShape(2, 1, "cpu", judges=JUDGES))["services"]
+    assert services["vllm-2"]["environment"] == {"SERVED_MODEL_NAME": "judge-b", "MODEL_DIR": "/models/b"}
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        (fleet.FleetShape(4, 2, "sim", judges=(fleet.Judge("a"),)), "two or more"),
+        (fleet.FleetShape(4, 2, "sim", judges=(fleet.Judge("a"), fleet.Judge("a"))), "each NAME once"),
+        (
+            fleet.FleetShape(1, 2, "sim", judges=(fleet.Judge("a"), fleet.Judge("b"))),
+            "need as many instances",
+        ),
+        (fleet.FleetShape(2, 2, "gpu", judges=(fleet.Judge("a"), fleet.Judge("b"))), "NAME=MODEL"),
+        (fleet.FleetShape(2, 2, "sim", judges=JUDGES), "serves a name only"),
+    ],
+)
+def test_impossible_panels_are_refused_by_name(shape, message: str) -> None:
+    with pytest.raises(fleet.FleetError, match=message):
+        fleet.build_overlay(shape, COMMAND)
+
+
+@pytest.mark.parametrize("text", ["", "a b", "a;rm -rf /", "$(id)", "x" * 201, "a="])
+def test_a_judge_name_that_is_not_a_plain_name_is_refused(text: str, capsys) -> None:
+    argv = [
+        "--instances",
+        "2",
+        "--gpus-per-instance",
+        "1",
+        "--backend",
+        "sim",
+        "--judge",
+        text,
+        "--judge",
+        "b",
+    ]
+    assert fleet.main(argv) == 2
+    assert "--judge" in capsys.readouterr().err
+
+
+@needs_compose
+def test_a_sim_panel_resolves_to_two_served_names_and_a_pipeline_on_every_instance(tmp_path) -> None:
+    shape = fleet.FleetShape(4, 1, "sim", judges=(fleet.Judge("judge-a"), fleet.Judge("judge-b")))
+    services = resolved(shape, tmp_path, "compose/sim.yml")
+    assert [services[f"vllm-{i}"]["environment"]["VLLM_SIM_MODEL"] for i in range(1, 5)] == [
+        "judge-a",
+        "judge-b",
+        "judge-a",
+        "judge-b",
+    ]
+    assert services["vllm-2"]["environment"]["VLLM_SIM_NAME"] == "vllm-2"  # merged, not replaced
+    command = services["pipeline"]["command"]
+    assert command[:4] == ["run", "/data/tasks.jsonl", "-o", "/outputs"]
+    assert command.count("--base-url") == 4 and command[-4:] == ["--model", "judge-a", "--model", "judge-b"]

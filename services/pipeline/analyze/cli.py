@@ -43,7 +43,7 @@ def run(
     input_jsonl: Annotated[Path, argument("input_jsonl")],
     output_dir: OutputDirOption = None,
     base_urls: BaseUrlOption = None,
-    model: Annotated[str | None, option("model", also="default: the first one the server lists")] = None,
+    judges: Annotated[list[str] | None, option("judges", "--model", metavar="MODEL")] = None,
     concurrency: Annotated[str | None, option("concurrency", metavar="N|auto")] = None,
     limit: LimitOption = None,
     dispatch_order: Annotated[
@@ -73,12 +73,15 @@ def run(
 ) -> None:
     """Judge every task; rerun on the same OUTPUT_DIR to resume (finished tasks are skipped).
 
-    Tasks that carry tests have them run in the sandbox first (--execute, --sandbox; docs/sandbox.md)."""
+    Tasks that carry tests have them run in the sandbox first (--execute, --sandbox; docs/sandbox.md).
+    --model A --model B: a panel, one run per judge and their jury (docs/report.md, "A panel of judges")."""
     from analyze.fleet.readiness import FleetNotReadyError, NotServedError
     from analyze.journal.records import JournalFormatError
     from analyze.journal.store import JournalWriteError
+    from analyze.judge_panel import run_panel
     from analyze.judging.fingerprint import ConfigurationMismatch
     from analyze.pipeline import NoModelError, SandboxUnavailable, execute_pipeline
+    from analyze.report import JournalError, ReportWriteError
     from analyze.running.runner import EmptyInput, JournalMismatch
 
     settings = settings_from(ctx)
@@ -86,8 +89,14 @@ def run(
         typer.echo(f"error: cannot read {input_jsonl}", err=True)
         raise typer.Exit(2)
     try:
-        outcome = execute_pipeline(settings, report=report)
+        outcome = (
+            run_panel(settings, report=report)
+            if settings.judges
+            else execute_pipeline(settings, report=report)
+        )
     except (
+        JournalError,
+        ReportWriteError,
         FleetNotReadyError,
         NotServedError,
         ConfigurationMismatch,
@@ -105,14 +114,14 @@ def run(
         raise typer.Exit(1) from exc
     for name, path in outcome.paths.items():
         typer.echo(f"   {name}: {settings.shown_path(path)}")
-    if outcome.stats.stopped is not None:
-        typer.echo(f"error: run stopped: {outcome.stats.stopped}", err=True)
+    if outcome.stopped is not None:
+        typer.echo(f"error: run stopped: {outcome.stopped}", err=True)
         raise typer.Exit(EXIT_STOPPED)
-    if outcome.stats.interrupted:
+    if outcome.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
-    if outcome.stats.failed:
+    if outcome.failed:
         typer.echo(
-            f"error: {outcome.stats.failed} task(s) failed (reasons in failures.jsonl); "
+            f"error: {outcome.failed} task(s) failed (reasons in failures.jsonl); "
             "rerun the same command to retry only those",
             err=True,
         )

@@ -118,6 +118,10 @@ BANNERS: Final = {
         "stopping": "⛔ 停止运行: {reason}",
         "stopped": "⛔ 已停止: 已完成的结果已保存。修正后继续运行: {command}",
         "done": "✅ 完成, 输出目录: {output_dir}",
+        "panel_wait": "⏳ 评审团: 等待 {n} 个后端列出模型 (最多 {limit} 秒, --wait-ready)",
+        "panel_left_out": "⚠️  评审团: 这些后端未列出模型, 不参与: {urls}",
+        "panel_judge": "⚖️  评审 {index}/{n}: {model} @ {urls} → {output_dir}",
+        "panel_jury": "⚖️  评审团对比 (analyze compare --jury): {output_dir}",
     },
     "en": {
         "title": "🚀 Starting the 1vN code-quality analysis pipeline",
@@ -147,6 +151,10 @@ BANNERS: Final = {
         "stopping": "⛔ Stopping: {reason}",
         "stopped": "⛔ Stopped: finished results are saved. Once fixed, resume with: {command}",
         "done": "✅ Done, output directory: {output_dir}",
+        "panel_wait": "⏳ Panel: waiting for {n} backend(s) to list their models (--wait-ready {limit} s)",
+        "panel_left_out": "⚠️  Panel: these backends list no model and take no part: {urls}",
+        "panel_judge": "⚖️  Judge {index}/{n}: {model} on {urls} → {output_dir}",
+        "panel_jury": "⚖️  The panel compared (analyze compare --jury): {output_dir}",
     },
 }
 REPORT_STEP_ICONS: Final = ("📊", "📈", "☁️", "📝")

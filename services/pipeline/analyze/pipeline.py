@@ -192,21 +192,40 @@ class PipelineOutcome:
     stats: RunStats
     paths: dict[str, Path]
 
+    @property
+    def stopped(self) -> str | None:
+        return self.stats.stopped
+
+    @property
+    def interrupted(self) -> bool:
+        return self.stats.interrupted
+
+    @property
+    def failed(self) -> int:
+        return self.stats.failed
+
 
 def execute_pipeline(
-    settings: Settings, client: Any = None, *, console: Console | None = None, report: bool = True
+    settings: Settings,
+    client: Any = None,
+    *,
+    console: Console | None = None,
+    report: bool = True,
+    resume: str | None = None,
 ) -> PipelineOutcome:
-    """Steps 1-6 with explicit settings; `run_pipeline` is the seed-shaped wrapper around this."""
+    """Steps 1-6 with explicit settings; `run_pipeline` is the seed-shaped wrapper around this. `resume`:
+    the command that resumes the run, when it is not `analyze run INPUT -o OUTPUT` (a panel's judge)."""
+    resume = resume or resume_command(settings)
     console = console or Console(settings.lang, interval_s=settings.progress_interval_s)
     pool = build_pool(settings, client)
     announce_backends(console, pool)
     stats = asyncio.run(judge_all(settings, pool, console))
     paths = journal_paths(settings.output_dir)
     if stats.interrupted:
-        console.say("interrupted", command=resume_command(settings))
+        console.say("interrupted", command=resume)
         return PipelineOutcome(stats, paths)
     if stats.stopped is not None:  # a report of a run cut short (a full disk) would only mislead
-        console.say("stopped", command=resume_command(settings))
+        console.say("stopped", command=resume)
         return PipelineOutcome(stats, paths)
     if report:
         paths.update(build_report(settings.output_dir, **report_options(settings, console)))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from analyze.execution.address import parse_address
@@ -28,6 +28,8 @@ DEFAULT_BACKEND_COOLDOWN_S = 10.0  # how long a failed instance is skipped
 # (vllm/engine/arg_utils.py; H100/H200 and >= 160 GB GPUs get 1024, CPUs 128 per socket).
 VLLM_DEFAULT_MAX_NUM_SEQS = 256
 ENV_PREFIX = "ANALYZE_"
+# A served model name longer than this is not a name (it also names a directory of a panel's run).
+MAX_MODEL_NAME_CHARS = 200
 
 
 def _env(*names: str) -> AliasChoices:
@@ -84,6 +86,15 @@ class Settings(BaseSettings):
         None,
         validation_alias=_env("ANALYZE_MODEL"),
         description="judge model",
+    )
+    # Two judges or more: the job judges every task with each, one run per judge (analyze.judge_panel).
+    judges: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=_env("ANALYZE_JUDGES"),
+        description="judge model (default: the first one the server lists); repeat for a panel: every task "
+        "judged by each, one run per judge in OUTPUT_DIR/<model> on the backends that serve it, then "
+        "`analyze compare --jury` of them in OUTPUT_DIR/jury (the variable: comma-separated; ANALYZE_MODEL "
+        "names a single judge too)",
     )
     # A 30B model loads for minutes after `make up`; the same wait covers a fleet that restarts mid-run.
     wait_ready_s: float = Field(
@@ -231,9 +242,28 @@ class Settings(BaseSettings):
             parse_address(value)  # raises ValueError saying what it expects
         return value
 
-    @field_validator("base_urls", mode="before")
+    @field_validator("judges")
     @classmethod
-    def _split_urls(cls, value: object) -> object:
+    def _distinct_judges(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name.strip() or len(name) > MAX_MODEL_NAME_CHARS:
+                raise ValueError(f"a judge model's name is 1 to {MAX_MODEL_NAME_CHARS} characters")
+        repeated = sorted({name for name in value if value.count(name) > 1})
+        if repeated:
+            raise ValueError(f"each judge model once: {', '.join(map(repr, repeated))} given twice")
+        return value
+
+    @model_validator(mode="after")
+    def _one_judge_is_the_model(self) -> Settings:
+        # `--model A` alone is the single judge: the one setting the rest of the job reads.
+        if len(self.judges) == 1:
+            self.model, self.judges = self.judges[0], []
+        return self
+
+    @field_validator("base_urls", "judges", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        # a variable holds the list comma-separated; a flag repeated gives it as a list already
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
