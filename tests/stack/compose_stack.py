@@ -117,13 +117,13 @@ class Stack:
 
         wait_for(healthy, deadline_s, f"{', '.join(services)} to be healthy", lambda: self.logs(*services))
 
-    def served_by(self, n: int, **headers: str) -> list[str]:
-        """x-served-by of n requests through the published nginx port."""
+    def served_by(self, n: int, *, answer_header: str = "x-served-by", **headers: str) -> list[str]:
+        """`answer_header` (x-served-by: the instance's name) of n requests through the published port."""
         names = []
         for _ in range(n):
             reply = request(self.port, "POST", "/v1/chat/completions", body=chat_body(), **headers)
             assert reply.status == 200, (reply.status, reply.body[:300])
-            names.append(reply.headers.get("x-served-by", "?"))
+            names.append(reply.headers.get(answer_header, "?"))
         return names
 
     def sim_admin(
