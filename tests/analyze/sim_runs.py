@@ -86,6 +86,14 @@ def sim_configure(base_url: str, bearer: str | None = None, **changes: Any) -> d
         return json.loads(response.read())
 
 
+def finished_requests(base_url: str) -> float:
+    """vllm:request_success_total of a server (vLLM or the simulator), every finish reason summed."""
+    from analyze.fleet.prometheus import metric_totals
+
+    with urllib.request.urlopen(base_url + "/metrics", timeout=5) as response:
+        return metric_totals(response.read().decode()).get("vllm:request_success_total", 0.0)
+
+
 def line_count(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 

@@ -5,7 +5,6 @@ project's simulator; each judges at random, fixed by the request seed)."""
 from __future__ import annotations
 
 import json
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from analyze.settings import SettingsError, load_settings
 from vllm_sim.testing import run_simulator
 
 from tests.analyze.judge_fakes import make_task, read_jsonl, write_jsonl
-from tests.analyze.sim_runs import analyze_run, clean_env
+from tests.analyze.sim_runs import analyze_run, clean_env, finished_requests
 
 TASKS = 6
 
@@ -78,16 +77,6 @@ def test_a_judge_no_backend_serves_is_named_with_what_each_backend_said(tmp_path
     assert "http://a/v1: judge-a" in message and "http://b/v1: ConnectionRefused" in message
 
 
-def requests_served(base_url: str) -> float:
-    with urllib.request.urlopen(base_url + "/metrics", timeout=5) as response:
-        text = response.read().decode()
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("vllm:request_success_total")
-    )
-
-
 @pytest.mark.timeout(300)
 def test_a_panel_judges_every_task_with_each_model_on_its_own_instances(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "tasks.jsonl", [make_task(f"t{i}", n=3) for i in range(TASKS)])
@@ -102,10 +91,11 @@ def test_a_panel_judges_every_task_with_each_model_on_its_own_instances(tmp_path
         first = analyze_run(tmp_path / "tasks.jsonl", out, urls, *flags, env=env)
         assert first.returncode == 0, first.stderr
         # each judge's requests went to the instance that serves it, and to no other
-        assert requests_served(url_a) == TASKS and requests_served(url_b) == TASKS
+        assert finished_requests(url_a) == TASKS and finished_requests(url_b) == TASKS
         again = analyze_run(tmp_path / "tasks.jsonl", out, urls, *flags[:4], env=env)  # no report
         assert again.returncode == 0, again.stderr
-        assert requests_served(url_a) == TASKS and requests_served(url_b) == TASKS  # resumed: nothing anew
+        # resumed: nothing judged anew
+        assert finished_requests(url_a) == TASKS and finished_requests(url_b) == TASKS
     assert again.stdout.count(f"already done {TASKS}") == 2
     for model, name in (("judge-a", "judge-a"), ("judge/b", "judge_b")):
         run_dir = out / name

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from vllm_sim.testing import free_port
+
+from tests.analyze.sim_runs import finished_requests
 
 from .compose_stack import (
     SIM_FILES,
@@ -41,16 +42,6 @@ def bridge_address() -> str:
     found = re.search(r"inet (\d+\.\d+\.\d+\.\d+)/", shown.stdout)
     assert found, f"no IPv4 address on docker0: {shown.stdout or shown.stderr}"
     return found.group(1)
-
-
-def successes(url: str) -> float:
-    with urllib.request.urlopen(url + "/metrics", timeout=5) as reply:
-        text = reply.read().decode()
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("vllm:request_success_total")
-    )
 
 
 def test_one_job_judges_across_two_nodes_through_the_head_nodes_nginx(tmp_path: Path) -> None:
@@ -85,7 +76,7 @@ def test_one_job_judges_across_two_nodes_through_the_head_nodes_nginx(tmp_path: 
         upstreams = Counter(head.served_by(24, answer_header="x-upstream-addr"))
         assert set(upstreams) == {"vllm-1:8000", "vllm-2:8000", *remote}, upstreams
         assert all(count == 6 for count in upstreams.values()), upstreams
-        before = sum(successes(f"http://{address}:{port}") for port in ports)
+        before = sum(finished_requests(f"http://{address}:{port}") for port in ports)
         ids = write_tasks(head_dir / "data" / "tasks.jsonl", 24)
         output = head_dir / "outputs" / "two-nodes"
         job = head.run_job("tasks.jsonl", output)
@@ -93,7 +84,7 @@ def test_one_job_judges_across_two_nodes_through_the_head_nodes_nginx(tmp_path: 
         assert job.returncode == 0, printed[-4000:]
         assert sorted(r["task_id"] for r in read_jsonl(output / "results.jsonl")) == ids
         # node B judged its share of the job: about half of the requests, through the head node
-        on_b = sum(successes(f"http://{address}:{port}") for port in ports) - before
+        on_b = sum(finished_requests(f"http://{address}:{port}") for port in ports) - before
         requests = sum(len(r["requests"]) for r in read_jsonl(output / "results.jsonl"))
         assert 0.3 * requests <= on_b <= 0.7 * requests, (on_b, requests)
     finally:
