@@ -129,3 +129,24 @@ def test_a_judge_the_fleet_does_not_serve_stops_the_panel_before_judging(tmp_pat
     assert done.returncode == 2
     assert "no backend serves judge 'judge-c'" in done.stderr and "judge-a" in done.stderr
     assert not (tmp_path / "out" / "judge-a").exists()
+
+
+@pytest.mark.timeout(120)
+def test_the_seed_entry_point_runs_a_panel_named_by_the_variable(tmp_path: Path) -> None:
+    from analyze.pipeline import run_pipeline
+
+    from tests.analyze.judge_fakes import fast_settings
+
+    write_jsonl(tmp_path / "tasks.jsonl", [make_task(f"t{i}", n=2) for i in range(3)])
+    with (
+        run_simulator(name="sim-a", model="judge-a", time_scale=0) as url_a,
+        run_simulator(name="sim-b", model="judge-b", time_scale=0) as url_b,
+    ):
+        settings = fast_settings(tmp_path, [url_a + "/v1", url_b + "/v1"], judges=["judge-a", "judge-b"])
+        with pytest.raises(ValueError, match="pass no client"):
+            run_pipeline(settings=settings, client=object(), report=False)
+        paths = run_pipeline(settings=settings, report=False)
+    assert {"judge-a/results", "judge-b/results"} <= set(paths)
+    for judge in ("judge-a", "judge-b"):
+        assert len(read_jsonl(tmp_path / "out" / judge / "results.jsonl")) == 3
+    assert not (tmp_path / "out" / JURY_DIR).exists()  # no report asked: no jury either

@@ -253,6 +253,12 @@ def run_pipeline(
     if output_dir is not None:
         overrides["output_dir"] = Path(output_dir)
     settings = (settings or load_settings()).model_copy(update=overrides)
+    if settings.judges:  # ANALYZE_JUDGES: a panel, one run per judge on the backends serving it
+        if client is not None:
+            raise ValueError("a panel of judges (ANALYZE_JUDGES) finds its backends itself: pass no client")
+        from analyze.judge_panel import run_panel  # it builds on this module
+
+        return run_panel(settings, report=report).paths
     return execute_pipeline(settings, client, report=report).paths
 
 
