@@ -32,10 +32,9 @@ require_int() { # NAME VALUE
     [[ "$2" =~ ^[0-9]+$ ]] && [ "${#2}" -le 9 ] || die "$1='$2': expected a whole number"
 }
 
-case " $ROUTER_POLICIES " in
-    *" $ROUTER_POLICY "*) ;;
-    *) die "ROUTER_POLICY='$ROUTER_POLICY': expected one of ${ROUTER_POLICIES// /, }" ;;
-esac
+known=no
+for policy in $ROUTER_POLICIES; do [ "$ROUTER_POLICY" = "$policy" ] && known=yes; done
+[ "$known" = yes ] || die "ROUTER_POLICY='$ROUTER_POLICY': expected one of ${ROUTER_POLICIES// /, }"
 require_int ROUTER_PORT "$ROUTER_PORT"
 require_int ROUTER_METRICS_PORT "$ROUTER_METRICS_PORT"
 require_int ROUTER_HEALTH_CHECK_INTERVAL_SECS "$ROUTER_HEALTH_CHECK_INTERVAL_SECS"
