@@ -23,7 +23,7 @@ from .compose_stack import (
     require_docker_engine,
     write_tasks,
 )
-from .stack_helpers import UNGUARDED_VLLM_PATHS, load_script, request
+from .stack_helpers import UNGUARDED_VLLM_PATHS, load_script, request, wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(900)]
 FILES = ["docker-compose.yml", "compose/sim.yml", "compose/router.yml"]  # the Makefile's, LB=vllm-router
@@ -166,3 +166,18 @@ def test_analyze_check_and_make_status_show_the_routers_view(stack: Stack, capsy
     shown = capsys.readouterr().out
     assert "router: ready, 2/2 instances healthy" in shown, shown
     assert all(f"http://{name}:8000  circuit=closed" in shown for name in INSTANCES), shown
+
+
+@pytest.mark.parametrize("policy", ["round_robin", "power_of_two", "cache_aware"])
+def test_every_policy_reaches_the_router_and_serves(stack: Stack, policy: str) -> None:
+    stack.reconfigure("nginx", ROUTER_POLICY=policy)
+    stack.wait_healthy("nginx")
+    wait_for(lambda: request(stack.port, "GET", "/router-health").status == 200, 60, "the router", stack.logs)
+    names = stack.served_by(8, **AUTH)
+    page = request(stack.port, "GET", "/router-metrics").body.decode()
+    decided = [line for line in page.splitlines() if line.startswith("vllm_router_policy_decisions_total{")]
+    assert decided and all(f'policy="{policy}"' in line for line in decided), decided
+    if policy == "round_robin":
+        assert Counter(names) == {"vllm-1": 4, "vllm-2": 4}
+    if policy == "cache_aware":  # one prompt, an idle fleet: its prefix tree keeps it on one instance
+        assert len(set(names)) == 1, names
