@@ -47,21 +47,29 @@ clean: ## remove build outputs and the virtualenvs
 
 # ---- the compose stack (docs/stack.md) ---------------------------------------------------------------
 # STACK=gpu (docker-compose.yml) | sim (compose/sim.yml) | cpu (compose/cpu.yml); FLEET=overlay from
-# compose/fleet.py for another fleet shape. `make up` remembers both in STACK_STATE so the later
-# status/analyze/logs/down act on the same files without repeating them (`make down` forgets them):
-# another file set would make `compose run` recreate nginx with a different upstream list.
+# compose/fleet.py for another fleet shape; LB=nginx | vllm-router (compose/router.yml, last: the
+# balancer service `nginx` runs the vLLM router behind the same gate). `make up` remembers all three in
+# STACK_STATE so the later status/analyze/logs/down act on the same files without repeating them
+# (`make down` forgets them): another file set would make `compose run` recreate the balancer.
+# LB's default comes from .env (LB=...), else nginx.
 STACK_STATE := build/stack.mk
 -include $(STACK_STATE)
+ENV_LB := $(shell sed -n 's/^[[:space:]]*LB=\([^[:space:]#]*\).*/\1/p' .env 2>/dev/null | tail -n1)
 STACK ?= $(or $(LAST_STACK),gpu)
 FLEET ?= $(LAST_FLEET)
+LB ?= $(or $(LAST_LB),$(ENV_LB),nginx)
+LB_FILES_nginx :=
+LB_FILES_vllm-router := -f compose/router.yml
+LB_IMAGES_nginx := nginx
+LB_IMAGES_vllm-router := vllm-router
 STACK_FILES_gpu := -f docker-compose.yml
 STACK_FILES_sim := -f docker-compose.yml -f compose/sim.yml
 STACK_FILES_cpu := -f docker-compose.yml -f compose/cpu.yml
-COMPOSE_ARGS = $(STACK_FILES_$(STACK)) $(if $(FLEET),-f $(FLEET))
+COMPOSE_ARGS = $(STACK_FILES_$(STACK)) $(if $(FLEET),-f $(FLEET)) $(LB_FILES_$(LB))
 COMPOSE = docker compose $(COMPOSE_ARGS)
-STACK_IMAGES_gpu := nginx pipeline sandbox
-STACK_IMAGES_sim := vllm-sim nginx pipeline sandbox
-STACK_IMAGES_cpu := vllm-cpu nginx pipeline sandbox
+STACK_IMAGES_gpu := $(LB_IMAGES_$(LB)) pipeline sandbox
+STACK_IMAGES_sim := vllm-sim $(LB_IMAGES_$(LB)) pipeline sandbox
+STACK_IMAGES_cpu := vllm-cpu $(LB_IMAGES_$(LB)) pipeline sandbox
 RUN_STAMP := $(shell date +%Y%m%dT%H%M%S)
 INPUT ?= data/tasks.jsonl
 OUTPUT ?= outputs/$(RUN_STAMP)
@@ -74,12 +82,13 @@ DEMO_WAIT_S ?= 600
 
 stack-check:
 	@test -n "$(STACK_FILES_$(STACK))" || { echo "STACK=$(STACK): expected gpu, sim or cpu" >&2; exit 2; }
+	@test -n "$(LB_IMAGES_$(LB))" || { echo "LB=$(LB): expected nginx or vllm-router" >&2; exit 2; }
 
-up: stack-check ## start the fleet and nginx (STACK=gpu|sim|cpu, FLEET=overlay; remembered until make down)
+up: stack-check ## start the fleet and its balancer (STACK=gpu|sim|cpu, FLEET=overlay, LB=nginx|vllm-router; remembered until make down)
 	$(COMPOSE) up -d $(UP_FLAGS)
 	@mkdir -p $(dir $(STACK_STATE))
-	@printf 'LAST_STACK := %s\nLAST_FLEET := %s\n' '$(STACK)' '$(FLEET)' >$(STACK_STATE)
-	@echo "endpoint: http://$${NGINX_BIND:-127.0.0.1}:$${NGINX_PORT:-8080}/v1   (make status, make logs)"
+	@printf 'LAST_STACK := %s\nLAST_FLEET := %s\nLAST_LB := %s\n' '$(STACK)' '$(FLEET)' '$(LB)' >$(STACK_STATE)
+	@echo "endpoint: http://$${NGINX_BIND:-127.0.0.1}:$${NGINX_PORT:-8080}/v1 through $(LB)   (make status, make logs)"
 
 down: stack-check ## stop and remove the stack's containers, every profile's (volumes are kept)
 	$(COMPOSE) --profile '*' down --remove-orphans
@@ -103,10 +112,10 @@ analyze: stack-check ## run the job on the running fleet: INPUT=data/tasks.jsonl
 	@if [ -f "$(abspath $(OUTPUT))/jury/compare.html" ]; then echo "panel: $(abspath $(OUTPUT))/jury/compare.html"; \
 	  else echo "report: $(abspath $(OUTPUT))/report.html"; fi
 
-demo: prereqs-demo ## offline: build images, fleet on the simulator (STACK=cpu: vLLM on CPU), analyze data/, show report
+demo: prereqs-demo stack-check ## offline: build images, fleet on the simulator (STACK=cpu: vLLM on CPU; LB=vllm-router: the router), analyze data/, show report
 	scripts/build-images.sh $(STACK_IMAGES_$(DEMO_STACK))
-	$(MAKE) --no-print-directory up STACK=$(DEMO_STACK) UP_FLAGS="--wait --wait-timeout $(DEMO_WAIT_S)"
-	$(MAKE) --no-print-directory analyze STACK=$(DEMO_STACK) INPUT=$(INPUT) OUTPUT=outputs/demo-$(RUN_STAMP)
+	$(MAKE) --no-print-directory up STACK=$(DEMO_STACK) LB=$(LB) UP_FLAGS="--wait --wait-timeout $(DEMO_WAIT_S)"
+	$(MAKE) --no-print-directory analyze STACK=$(DEMO_STACK) LB=$(LB) INPUT=$(INPUT) OUTPUT=outputs/demo-$(RUN_STAMP)
 
 .PHONY: stack-check up down ps logs status analyze demo
 

@@ -5,7 +5,9 @@
 
 Instances are not published to the host, so /metrics is read from inside the nginx container (curl).
 `make status` runs it with .venv's python: the metrics page is read by the project's one Prometheus
-parser (analyze.fleet.prometheus), which also holds the metric names.
+parser (analyze.fleet.prometheus), which also holds the metric names. With LB=vllm-router the balancer
+container answers the router's own readiness and metrics too (analyze.fleet.router): shown under the
+table; plain nginx answers their paths 404.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from analyze.fleet.prometheus import KV_USAGE, RUNNING, WAITING, MetricsPageError, first_of, metric_totals
+from analyze.fleet.router import ROUTER_HEALTH_PATH, ROUTER_METRICS_PATH, format_router, router_status
 
 INSTANCE_PREFIX = "vllm-"
 INSTANCE_PORT = 8000
+GATE = "127.0.0.1:8080"  # the balancer's own port inside its container (docker-compose.yml)
 PROBE_TIMEOUT_S = 3
 
 
@@ -53,8 +57,8 @@ def containers(args: Sequence[str]) -> list[dict]:
 
 
 def probe(args: Sequence[str], service: str, path: str) -> tuple[int, str]:
-    """HTTP status and body of http://SERVICE:8000/PATH, fetched from inside the nginx container."""
-    url = f"http://{service}:{INSTANCE_PORT}{path}"
+    """HTTP status and body of http://SERVICE/PATH (SERVICE: host:port), from inside the nginx container."""
+    url = f"http://{service}{path}"
     result = compose(
         args, "exec", "-T", "nginx", "curl", "-s", "-m", str(PROBE_TIMEOUT_S), "-w", "\n%{http_code}", url
     )
@@ -82,14 +86,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         row = by_service[service]
         line = f"{service:<10} {row.get('State', '?'):<10} {row.get('Health') or '-':<10}"
         if service.startswith(INSTANCE_PREFIX) and nginx_up:
-            health, _ = probe(args, service, "/health")
-            _, metrics = probe(args, service, "/metrics")
+            health, _ = probe(args, f"{service}:{INSTANCE_PORT}", "/health")
+            _, metrics = probe(args, f"{service}:{INSTANCE_PORT}", "/metrics")
             load = load_from_metrics(metrics)
             line += f" {health or 'down'!s:<8} {fmt(load.running):>8} {fmt(load.waiting):>8}"
             line += f" {fmt(load.kv_usage, percent=True):>6}"
         print(line)
     if not nginx_up:
         print("nginx is not running: instance probes skipped (they go through the nginx container)")
+        return 0
+    health_code, health_body = probe(args, GATE, ROUTER_HEALTH_PATH)
+    if health_code not in (0, 404):  # the balancer is the vLLM router (LB=vllm-router); 0: no answer
+        metrics_code, metrics_page = probe(args, GATE, ROUTER_METRICS_PATH)
+        print(
+            "\n".join(format_router(router_status(health_code, health_body, metrics_code, metrics_page), ""))
+        )
     return 0
 
 

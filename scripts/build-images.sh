@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build every image the project needs without pulling from any registry.
 #
-#   scripts/build-images.sh                 # base (when missing) + vllm-sim, pipeline, nginx, vllm-cpu, sandbox
+#   scripts/build-images.sh                 # base (when missing) + vllm-sim, pipeline, nginx, vllm-cpu, sandbox,
+#                                           # vllm-router (on the nginx image: LB=vllm-router)
 #   scripts/build-images.sh vllm-sim nginx  # only these (and the base when missing)
 #
 # Environment:
@@ -35,7 +36,7 @@ fi
 IMAGE_TAG=${IMAGE_TAG:-dev}
 HOST_PY=${HOST_PY:-python3}
 BUILD=$ROOT/build
-ALL_IMAGES=(vllm-sim pipeline nginx vllm-cpu sandbox)
+ALL_IMAGES=(vllm-sim pipeline nginx vllm-cpu sandbox vllm-router)
 # Debian packages of the base image: python for the services, nginx for the proxy image, a CJK font for
 # the report's charts and word cloud, tini as PID 1.
 BASE_PACKAGES=python3,python3-venv,curl,ca-certificates,nginx-light,gettext-base,tini,procps,fonts-wqy-microhei
@@ -193,6 +194,10 @@ main() {
       pipeline) build_image pipeline services/pipeline services/pipeline/Dockerfile "$BASE_IMAGE" yes ;;
       vllm-cpu) build_image vllm-cpu services/vllm-cpu services/vllm-cpu/Dockerfile "$BASE_IMAGE" yes ;;
       nginx) build_image nginx nginx nginx/Dockerfile "$NGINX_BASE_IMAGE" no ;;
+      # the router behind the nginx image's gate: a changed nginx image changes its key, so it follows
+      vllm-router)
+        build_image nginx nginx nginx/Dockerfile "$NGINX_BASE_IMAGE" no
+        build_image vllm-router services/vllm-router services/vllm-router/Dockerfile "judge-fleet/nginx:$IMAGE_TAG" yes ;;
       sandbox-base) build_sandbox_base ;;
       sandbox) build_sandbox_base; build_image sandbox services/sandbox services/sandbox/Dockerfile "$SANDBOX_BASE_IMAGE" no ;;
       *) say "unknown image '$name' (known: base sandbox-base ${ALL_IMAGES[*]})"; exit 2 ;;

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from analyze.constants import SESSION_HEADER
 from analyze.progress import Console
 from analyze.settings import Settings
 
@@ -102,6 +103,7 @@ class FakeJudgeServer:
     max_model_len: int | None = None  # listed in /v1/models as vLLM does, when set
     behaviour: Behaviour | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
+    sessions: list[str | None] = field(default_factory=list)  # each request's X-Session-ID header
     models_reads: int = 0  # GET /v1/models answered (start-up reads the list once per backend)
     port: int = 0
 
@@ -118,6 +120,7 @@ class FakeJudgeServer:
         body = await request.json()
         with self._lock:
             self.requests.append(body)
+            self.sessions.append(request.headers.get(SESSION_HEADER))
             n = len(self.requests)
         reply = self.behaviour(body, n) if self.behaviour else None
         if reply is None and not shown_candidates(body):

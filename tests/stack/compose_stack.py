@@ -100,6 +100,17 @@ class Stack:
         self.env_file.write_text("".join(f"{line}\n" for line in lines))
         self.cmd("up", "-d", service)
 
+    def port_bindings(self, service: str) -> dict:
+        """`docker inspect`'s HostConfig.PortBindings of SERVICE's container: what is published where."""
+        container = self.cmd("ps", "-q", service).stdout.strip()
+        out = subprocess.run(
+            ["docker", "inspect", "--format", "{{json .HostConfig.PortBindings}}", container],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return json.loads(out)
+
     def logs(self, *services: str) -> str:
         out = subprocess.run(
             [*self.compose.compose_command_property, "logs", "--no-color", "--tail=60", *services],

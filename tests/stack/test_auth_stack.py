@@ -56,14 +56,7 @@ def test_simulator_admin_takes_the_key_and_never_shows_it(stack: Stack) -> None:
 
 
 def test_published_port_is_loopback_only(stack: Stack) -> None:
-    container = stack.cmd("ps", "-q", "nginx").stdout.strip()
-    bindings = subprocess.run(
-        ["docker", "inspect", "--format", "{{json .HostConfig.PortBindings}}", container],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    (binding,) = json.loads(bindings)["8080/tcp"]
+    (binding,) = stack.port_bindings("nginx")["8080/tcp"]
     assert binding["HostIp"] == "127.0.0.1"
 
 

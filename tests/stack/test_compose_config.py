@@ -15,6 +15,9 @@ STACKS = {
     "gpu": ["docker-compose.yml"],
     "sim": ["docker-compose.yml", "compose/sim.yml"],
     "cpu": ["docker-compose.yml", "compose/cpu.yml"],
+    # LB=vllm-router: the balancer service keeps its name and port, runs the router behind its gate
+    "gpu-router": ["docker-compose.yml", "compose/router.yml"],
+    "sim-router": ["docker-compose.yml", "compose/sim.yml", "compose/router.yml"],
 }
 
 
@@ -158,3 +161,46 @@ def test_hardening_limits_come_from_the_environment() -> None:
     assert services["nginx"]["pids_limit"] == services["pipeline"]["pids_limit"] == 77
     assert services["vllm-1"]["pids_limit"] == 99
     assert services["nginx"]["tmpfs"] == services["pipeline"]["tmpfs"] == ["/tmp:size=5m,mode=1777"]
+
+
+def test_the_router_overlay_swaps_the_balancers_image_and_keeps_the_fleets_instances(tmp_path) -> None:
+    shape = fleet.FleetShape(2, 1, "sim")
+    overlay = tmp_path / "fleet.yml"
+    overlay.write_text(fleet.render(shape, fleet.build_overlay(shape)))
+    files = ["docker-compose.yml", "compose/sim.yml", str(overlay), "compose/router.yml"]
+    balancer = config(files, ROUTER_POLICY="cache_aware", IMAGE_TAG="t1")["services"]["nginx"]
+    assert balancer["image"] == "judge-fleet/vllm-router:t1"
+    env = balancer["environment"]
+    assert env["UPSTREAM_SERVERS"] == "vllm-1:8000 vllm-2:8000" and env["ROUTER_POLICY"] == "cache_aware"
+    assert env["NGINX_PORT"] == "8080"  # the same gate settings as nginx's
+    assert config(STACKS["sim"])["services"]["nginx"]["image"] == "judge-fleet/nginx:dev"
+
+
+def make_dry(*args: str, state: str = "", dry: bool = True) -> subprocess.CompletedProcess[str]:
+    """`make -n ARGS`, never reading the clone's build/stack.mk (STACK_STATE points elsewhere)."""
+    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": "/tmp"}
+    flags = ["-n"] if dry else []
+    return subprocess.run(
+        ["make", *flags, "--no-print-directory", f"STACK_STATE={state or '/nonexistent/stack.mk'}", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+
+def test_make_picks_the_router_overlay_from_lb_and_remembers_it(tmp_path) -> None:
+    up = make_dry("up", "STACK=sim", "LB=vllm-router")
+    assert up.returncode == 0, up.stderr
+    assert "docker compose -f docker-compose.yml -f compose/sim.yml  -f compose/router.yml up -d" in up.stdout
+    assert "LAST_LB := %s" in up.stdout and "'vllm-router'" in up.stdout
+    state = tmp_path / "stack.mk"
+    state.write_text("LAST_STACK := sim\nLAST_FLEET := \nLAST_LB := vllm-router\n")
+    later = make_dry("analyze", state=str(state))
+    assert "-f compose/sim.yml  -f compose/router.yml --profile job run --rm pipeline" in later.stdout
+    plain = make_dry("up", "STACK=sim", "LB=nginx")
+    assert "compose/router.yml" not in plain.stdout
+    wrong = make_dry("up", "STACK=sim", "LB=haproxy", dry=False)  # stops at stack-check, before compose
+    assert (
+        wrong.returncode != 0 and "LB=haproxy: expected nginx or vllm-router" in wrong.stdout + wrong.stderr
+    )

@@ -92,6 +92,12 @@ CONTEXT_LENGTH_MARKERS: Final = (
 # Response headers naming the instance that served a request, most specific first.
 SERVED_BY_HEADERS: Final = ("x-served-by", "x-upstream-addr")
 
+# The request header a balancer keeps a session on one instance by (the vLLM router's consistent_hash
+# and cache_aware policies): one value per task (analyze.judging.request.session_id), so every request
+# of a task, both passes of --swap and every retry, reuses one instance's prefix cache.
+SESSION_HEADER: Final = "X-Session-ID"
+SESSION_ID_CHARS: Final = 16  # hex digits of the task id's SHA-256: 64 bits, no collision in practice
+
 PIPELINE_STEPS: Final = 6
 BANNERS: Final = {
     "zh": {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from analyze.fleet.prometheus import MetricsPageError, first_of, metric_totals
+from analyze.fleet.prometheus import MetricsPageError, first_of, metric_by_label, metric_totals
 from analyze.fleet.urls import normalize_base_url, server_root
 
 PAGE = """\
@@ -54,3 +54,15 @@ def test_base_url_and_its_server_root(typed: str, base_url: str, root: str) -> N
     assert normalize_base_url(typed) == base_url
     assert server_root(base_url) == root
     assert server_root(typed.strip()) == root
+
+
+def test_metric_by_label_sums_per_label_value_for_the_first_name_present() -> None:
+    page = (
+        'w{worker="a",x="1"} 1\nw{worker="a",x="2"} 2\nw{worker="b"} 5\nw 7\n'
+        '# TYPE c_total counter\nc_total{worker="a"} 3\n'
+    )
+    assert metric_by_label(page, ("w",), "worker") == {"a": 3.0, "b": 5.0}  # the unlabelled 7 is left out
+    assert metric_by_label(page, ("absent", "c_total"), "worker") == {"a": 3.0}
+    assert metric_by_label(page, ("absent",), "worker") == {}
+    with pytest.raises(MetricsPageError):
+        metric_by_label('w{worker="a"} NaNx\n', ("w",), "worker")

@@ -453,3 +453,33 @@ async def test_without_structured_output_the_extractor_reads_prose(fake_judge: F
     judge, _ = judge_for(fake_judge, structured_output=False)
     result = await judge.judge(task())
     assert result.ok, result.record
+
+
+# --- X-Session-ID: one per task, so a session-keyed balancer keeps a task on one instance -------------
+
+
+async def test_every_request_of_a_task_carries_its_session_id_and_tasks_differ(
+    fake_judge: FakeJudgeServer,
+) -> None:
+    # Each task's first reply is invalid: a retry is sent too, and both passes of --swap.
+    def first_invalid(_body: dict[str, Any], _n: int) -> web.Response | None:
+        if fake_judge.sessions[1:]:
+            return None
+        return web.json_response(completion("not json"))
+
+    fake_judge.behaviour = first_invalid
+    judge, _ = judge_for(fake_judge, swap=True)
+    hostile = 'id with spaces, "quotes", \r\nX-Injected: 1 and 中文' * 40
+    sessions = []
+    for task_id in ("t1", "t2", hostile):
+        fake_judge.sessions.clear()
+        result = await judge.judge(task(3, task_id=task_id))
+        assert result.ok
+        assert [r["order"] for r in result.record["requests"]] == ["forward", "rotated"]
+        assert len(fake_judge.sessions) == 3  # the invalid reply's retry, then the rotated pass
+        assert len(set(fake_judge.sessions)) == 1, fake_judge.sessions
+        sessions.append(fake_judge.sessions[0])
+    assert len(set(sessions)) == 3
+    # A hash, never the id: 16 hex digits whatever the id holds (a header carries no input).
+    assert all(s is not None and len(s) == 16 and set(s) <= set("0123456789abcdef") for s in sessions)
+    assert sessions[0] not in "t1" and "X-Injected" not in sessions[2]

@@ -15,6 +15,8 @@ from typing import Any
 
 import aiohttp
 
+from analyze.constants import SESSION_HEADER
+
 CHAT_PATH = "/chat/completions"
 
 
@@ -93,8 +95,11 @@ class ChatTransport:
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
         return self._session
 
-    async def complete(self, base_url: str, api_key: str, body: bytes) -> ChatReply:
+    async def complete(self, base_url: str, api_key: str, body: bytes, session_id: str = "") -> ChatReply:
+        """POST `body`; `session_id` (hex, analyze.judging.request.session_id) goes in SESSION_HEADER."""
         headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+        if session_id:
+            headers[SESSION_HEADER] = session_id
         try:
             async with self._open().post(base_url + CHAT_PATH, data=body, headers=headers) as response:
                 raw = await response.read()

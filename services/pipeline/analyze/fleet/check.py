@@ -4,6 +4,8 @@ behind a balancer, the same for each instance it reaches.
 nginx sends each /metrics scrape to one instance, so one scrape of the base URL is one instance's queue,
 not the fleet's. The instances are told apart by the `x-served-by` / `x-upstream-addr` header of each
 answer, with the fleet discovery `--concurrency auto` uses (adaptive_limit.MetricsWatch).
+Behind the vLLM router (LB=vllm-router) the router's own readiness and per-instance metrics are shown
+too (analyze.fleet.router); plain nginx answers their paths 404 and shows none.
 """
 
 from __future__ import annotations
@@ -16,6 +18,13 @@ import aiohttp
 from analyze.fleet.adaptive_limit import AdaptiveSettings, MetricsWatch
 from analyze.fleet.models import read_models
 from analyze.fleet.prometheus import KV_USAGE, RUNNING, WAITING, MetricsPageError, first_of, metric_totals
+from analyze.fleet.router import (
+    ROUTER_HEALTH_PATH,
+    ROUTER_METRICS_PATH,
+    RouterStatus,
+    format_router,
+    router_status,
+)
 from analyze.fleet.urls import server_root
 
 
@@ -38,6 +47,7 @@ class BackendStatus:
     waiting: float | None = None
     error: str | None = None
     instances: list[InstanceStatus] = field(default_factory=list)
+    router: RouterStatus | None = None  # the vLLM router's own view, when the balancer is one
 
 
 async def check_backend(
@@ -68,6 +78,21 @@ async def check_backend(
     return status
 
 
+async def _get(session: aiohttp.ClientSession, url: str) -> tuple[int, str]:
+    async with session.get(url) as response:
+        return response.status, await response.text(errors="replace")
+
+
+async def read_router(session: aiohttp.ClientSession, base_url: str) -> RouterStatus | None:
+    """The router's readiness and per-instance metrics behind `base_url`; None when it is no router."""
+    root = server_root(base_url)
+    health_code, health_body = await _get(session, root + ROUTER_HEALTH_PATH)
+    if health_code == 404:
+        return None
+    metrics_code, metrics_page = await _get(session, root + ROUTER_METRICS_PATH)
+    return router_status(health_code, health_body, metrics_code, metrics_page)
+
+
 def kv_usage(page: str) -> float | None:
     try:
         return first_of(metric_totals(page), KV_USAGE)
@@ -93,6 +118,10 @@ async def check_fleet_async(base_url: str, api_key: str, timeout_s: float = 5.0)
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     async with aiohttp.ClientSession(headers=headers, timeout=timeout) as session:
         status = await check_backend(session, base_url, api_key, timeout_s)
+        try:
+            status.router = await read_router(session, base_url)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            status.router = RouterStatus(error=f"{type(exc).__name__}: {exc}")
         if status.error is None and status.running is not None:
             try:
                 status.instances = await discover_instances(session, base_url, timeout_s)
@@ -111,6 +140,11 @@ def _number(value: float | None) -> str:
 
 
 def format_status(status: BackendStatus) -> str:
+    router = format_router(status.router) if status.router is not None else []
+    return "\n".join([_format_backend(status), *router])
+
+
+def _format_backend(status: BackendStatus) -> str:
     mark = "✓" if status.healthy else "✗"
     if status.error:
         return f"{mark} {status.base_url}  {status.error}"

@@ -17,6 +17,11 @@ WAITING = ("vllm:num_requests_waiting",)
 # vLLM renamed the KV-cache gauge (gpu_cache_usage_perc -> kv_cache_usage_perc); read either.
 KV_USAGE = ("vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")
 MAX_NUM_SEQS = ("vllm_sim:max_num_seqs",)  # only the simulator exports its capacity
+# The vLLM router's own page (LB=vllm-router, /router-metrics), one sample per instance (label `worker`).
+ROUTER_WORKER_LABEL = "worker"
+ROUTER_WORKER_HEALTH = ("vllm_router_worker_health",)  # 1 healthy, 0 not (its active health checks)
+ROUTER_CIRCUIT_STATE = ("vllm_router_cb_state",)  # 0 closed, 1 open, 2 half-open
+ROUTER_PROCESSED = ("vllm_router_processed_requests_total",)  # requests it sent the instance
 
 
 class MetricsPageError(ValueError):
@@ -26,13 +31,31 @@ class MetricsPageError(ValueError):
 def metric_totals(text: str) -> dict[str, float]:
     """`{sample name: sum over its label sets}`; raises MetricsPageError for a malformed page."""
     totals: dict[str, float] = {}
+    for name, _labels, value in _samples(text):
+        totals[name] = totals.get(name, 0.0) + value
+    return totals
+
+
+def metric_by_label(text: str, names: Sequence[str], label: str) -> dict[str, float]:
+    """`{value of label: sum}` for the first of `names` the page has ({} if none); samples without the
+    label are left out. Raises MetricsPageError for a malformed page."""
+    found: dict[str, dict[str, float]] = {}
+    for name, labels, value in _samples(text):
+        if name in names and label in labels:
+            per_label = found.setdefault(name, {})
+            per_label[labels[label]] = per_label.get(labels[label], 0.0) + value
+    return next((found[name] for name in names if name in found), {})
+
+
+def _samples(text: str) -> list[tuple[str, dict[str, str], float]]:
     try:
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                totals[sample.name] = totals.get(sample.name, 0.0) + float(sample.value)
+        return [
+            (sample.name, sample.labels, float(sample.value))
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        ]
     except _PARSER_ERRORS as exc:
         raise MetricsPageError(f"not a Prometheus text page: {_bad_line(text) or exc}") from exc
-    return totals
 
 
 _PARSER_ERRORS = (ValueError, TypeError, IndexError, KeyError)  # what the parser raises on bad input

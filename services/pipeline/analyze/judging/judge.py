@@ -169,14 +169,14 @@ class TaskJudge:
         self.token_ratio = TokenRatio()
         self.transport = ChatTransport(timeout_s=settings.timeout_s)
 
-    async def _call(self, body: bytes) -> Reply:
+    async def _call(self, body: bytes, session_id: str) -> Reply:
         """One request on one backend lease (given back by its context manager, whatever fails)."""
         started = time.monotonic()
         base_url = None
         try:
             with self.pool.lease() as backend:
                 base_url = backend.base_url
-                reply = await self.transport.complete(backend.base_url, backend.api_key, body)
+                reply = await self.transport.complete(backend.base_url, backend.api_key, body, session_id)
         except Exception as exc:
             raise CallFailed(exc, base_url) from exc
         return Reply(
@@ -188,12 +188,12 @@ class TaskJudge:
             finish_reason=reply.finish_reason,
         )
 
-    async def _send(self, body: bytes) -> Reply:
+    async def _send(self, body: bytes, session_id: str) -> Reply:
         """One attempt under one limiter permit: the one place it is taken and given back."""
         async with permit(self.limiter) as held:
             started = time.monotonic()
             try:
-                reply = await self._call(body)
+                reply = await self._call(body, session_id)
             except CallFailed as failed:
                 outcome = classify_error(failed.cause).outcome
                 held.outcome = RequestOutcome(outcome, time.monotonic() - started, None)
@@ -240,7 +240,7 @@ class TaskJudge:
             log.attempts += 1
             changed = changed_knobs(previous, request)
             try:
-                reply = await self._send(request.encoded)
+                reply = await self._send(request.encoded, request.session_id)
             except CallFailed as failed:
                 error = classify_error(failed.cause)
                 log.backend = failed.base_url

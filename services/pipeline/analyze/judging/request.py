@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from analyze.constants import ORDER_FORWARD, REPAIR_QUOTE_MAX_CHARS
+from analyze.constants import ORDER_FORWARD, REPAIR_QUOTE_MAX_CHARS, SESSION_ID_CHARS
 from analyze.fleet.chat_transport import encode_body
 from analyze.inputs.tasks import Task
 from analyze.judging.budget import (
@@ -94,6 +94,7 @@ class JudgeRequest:
     prompt_content_estimate: int  # the plain estimate of the messages, before any ratio
     attempt: AttemptSpec
     encoded: bytes = field(repr=False, default=b"")
+    session_id: str = ""  # the task's X-Session-ID (session_id), the same for every request of the task
 
     @property
     def digest(self) -> str:
@@ -111,6 +112,12 @@ class JudgeRequest:
             "prompt_tokens_estimate": self.prompt_tokens_estimate,
             "repair_turn": self.attempt.repair is not None,
         }
+
+
+def session_id(task_id: str) -> str:
+    """The task's X-Session-ID: a hash of its id, never the id itself, which is input (any characters,
+    any length) and would otherwise go into a header and the balancer's logs."""
+    return hashlib.sha256(task_id.encode("utf-8", "surrogatepass")).hexdigest()[:SESSION_ID_CHARS]
 
 
 def _repair_messages(repair: Repair, settings: Settings) -> list[dict[str, str]]:
@@ -205,6 +212,7 @@ def build_request(
         prompt_content_estimate=content_estimate,
         attempt=attempt,
         encoded=encode_body(body),
+        session_id=session_id(task.task_id),
     )
 
 
