@@ -76,8 +76,13 @@ def _tasks(counts: dict[str, int], t: Texts) -> str:
     return f'<div class="notice">{html.escape(text + by_id)}</div>'
 
 
-def _value(value: Any) -> str:
-    return "–" if value is None else value if isinstance(value, str) else json.dumps(value)
+def _value(value: Any, t: Texts) -> str:
+    """A setting's value as shown: a yes/no in the page's language, text as recorded, numbers as JSON."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return t(f"cmp_value_{str(value).lower()}")
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _varied(settings: dict[str, Any], t: Texts) -> str:
@@ -85,7 +90,11 @@ def _varied(settings: dict[str, Any], t: Texts) -> str:
     if not settings["varied"]:
         return f"{heading}<p class='muted'>{html.escape(t('cmp_varied_none'))}</p>"
     runs = settings["runs"]
-    rows = ([key, *(_value(values[key]) for values in runs.values())] for key in settings["varied"])
+    # a setting the table does not name (a newer journal's) is shown by its key
+    rows = (
+        [t.term("cmp_setting", key), *(_value(values[key], t) for values in runs.values())]
+        for key in settings["varied"]
+    )
     return heading + table([t("cmp_col_setting"), *runs], rows)
 
 
