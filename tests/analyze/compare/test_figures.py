@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from analyze.compare import compare_runs
+from analyze.compare import constants as cc
 from analyze.compare.jury import accuracy_weight, kendall_w
 from analyze.judging.ranking import exact_kendall_tau
 
@@ -65,6 +66,7 @@ def compare(tmp_path: Path, *dirs: Path, **kw):
     return compare_runs(list(dirs), tmp_path / "cmp", lang="en", bootstrap_resamples=50, **kw)
 
 
+@pytest.mark.usefixtures("levels_on_few_tasks")
 def test_identical_runs_agree_fully(tmp_path: Path) -> None:
     a = run_dir(tmp_path, "a", [ORDER] * 6)
     b = run_dir(tmp_path, "b", [ORDER] * 6, seed=1)
@@ -94,6 +96,7 @@ def test_a_run_compared_with_itself(tmp_path: Path) -> None:
     assert summary["settings"]["varied"] == []
 
 
+@pytest.mark.usefixtures("levels_on_few_tasks")
 def test_reversed_rankings_give_minus_one(tmp_path: Path) -> None:
     a = run_dir(tmp_path, "a", [ORDER] * 8)
     b = run_dir(tmp_path, "b", [ORDER[::-1]] * 8)
@@ -106,6 +109,7 @@ def test_reversed_rankings_give_minus_one(tmp_path: Path) -> None:
     assert len(pair["disagreements"]) == 8 and pair["disagreements"][0]["kendall_tau"] == -1.0
 
 
+@pytest.mark.usefixtures("levels_on_few_tasks")
 def test_mixed_rankings_by_hand(tmp_path: Path) -> None:
     """Task taus 1, 1/3, -1/3, -1 (one swap, two swaps, reversed): mean 0; best kept in 2 of 4 tasks."""
     a = run_dir(tmp_path, "a", [ORDER] * 4)
@@ -118,6 +122,23 @@ def test_mixed_rankings_by_hand(tmp_path: Path) -> None:
     assert pair["agreement"] == "chance"
     queue = [row["task_id"] for row in pair["disagreements"]]
     assert queue == ["t3", "t2", "t1"]  # most disagreeing first, identical t0 not listed
+
+
+def test_too_few_tasks_get_no_level_and_the_page_says_so(tmp_path: Path) -> None:
+    few = cc.MIN_AGREEMENT_TASKS - 1
+    a = run_dir(tmp_path, "a", [ORDER] * few)
+    b = run_dir(tmp_path, "b", [ORDER[::-1]] * few)
+    summary, paths = compare(tmp_path, a, b)
+    pair = summary["pairs"][0]
+    assert pair["mean_task_kendall_tau"] == -1.0 and pair["agreement"] == "too_few"  # not "opposed"
+    page = paths["compare_html"].read_text(encoding="utf-8")
+    assert f"only {few} common tasks, too few to say whether they agree" in page
+    assert f"Compare at least {cc.MIN_AGREEMENT_TASKS} tasks" in page
+    zh = compare_runs([a, b], tmp_path / "zh", lang="zh", bootstrap_resamples=50)[1]["compare_html"]
+    assert f"只有 {few} 个共同任务，太少，无法判断是否一致" in zh.read_text(encoding="utf-8")
+    n = cc.MIN_AGREEMENT_TASKS
+    enough = [run_dir(tmp_path, name, [r] * n) for name, r in (("c", ORDER), ("d", ORDER[::-1]))]
+    assert compare(tmp_path, *enough)[0]["pairs"][0]["agreement"] == "opposed"
 
 
 def test_disjoint_and_changed_tasks_are_counted_not_compared(tmp_path: Path) -> None:

@@ -63,6 +63,7 @@ def page_texts(page: str, data: set[str]) -> list[str]:
     return [text for text in labels_of(page) + cells_of(page) if text and text not in data]
 
 
+@pytest.mark.usefixtures("levels_on_few_tasks")
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_compare_page_holds_no_label_of_the_other_language(
     two_runs: tuple[list[Path], set[str]], tmp_path: Path, lang: str

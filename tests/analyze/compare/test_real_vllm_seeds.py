@@ -124,7 +124,8 @@ def test_two_seeds_of_smollm2_compared(vllm_server: RunningServer, tmp_path: Pat
     ):
         assert -1 <= pair[low] <= pair[high] <= 1 and -1 <= pair[value] <= 1
     assert pair["score_spearman"] and all(r is None or -1 <= r <= 1 for r in pair["score_spearman"].values())
-    assert pair["agreement"] in ("strong", "weak", "chance", "opposed")
+    # a level only from MIN_AGREEMENT_TASKS tasks on: three tasks are too few to call
+    assert pair["agreement"] == "too_few"
 
     # what was varied: the seed alone, and the page says so
     assert summary["settings"]["varied"] == ["seed"]

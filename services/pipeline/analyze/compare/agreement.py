@@ -73,10 +73,13 @@ def pair_figures(a: Side, b: Side, settings: BootstrapSettings, out_dir: Path) -
 
 
 def agreement_level(figures: dict[str, Any]) -> str:
-    """strong, weak, chance or opposed, from the mean per-task tau and its interval (constants)."""
+    """strong, weak, chance or opposed, from the mean per-task tau and its interval (constants); too_few
+    under MIN_AGREEMENT_TASKS tasks, unknown with none."""
     tau, low, high = (figures[f"mean_task_kendall_tau{s}"] for s in ("", "_ci_low", "_ci_high"))
     if tau is None:
         return "unknown"
+    if figures["mean_task_kendall_tau_tasks"] < cc.MIN_AGREEMENT_TASKS:
+        return "too_few"
     if high is not None and high < 0:
         return "opposed"
     if low is not None and low <= 0:

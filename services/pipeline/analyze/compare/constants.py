@@ -11,6 +11,9 @@ QUEUE_SIZE = 20  # tasks that disagree most, listed per pair for a person to rea
 # interval above 0 and mean at least this -> "strong", else "weak"; interval reaching 0 -> "chance";
 # interval below 0 -> "opposed".
 AGREEMENT_STRONG_TAU = 0.5
+# Below this many tasks of two or more candidates no level is given ("too_few"): three tasks whose taus
+# happen to be equal give a bootstrap interval of one point, and "opposed" with full confidence.
+MIN_AGREEMENT_TASKS = 10
 # Accuracy of a judge is smoothed as (correct + 1/2) / (pairs + 1) before its log-odds weight, so that a
 # judge right on every pair gets a large, finite weight.
 ACCURACY_SMOOTHING = 0.5

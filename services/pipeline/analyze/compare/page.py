@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from analyze.compare import constants as cc
 from analyze.report.html_parts import Cell, ci, fmt, num, pct, table
 from analyze.report.i18n import Texts
 from analyze.report.page import document
@@ -59,6 +60,7 @@ def _banners(pairs: list[dict[str, Any]], t: Texts) -> str:
             tasks=pair["mean_task_kendall_tau_tasks"],
             top1=pct(pair["top1_agreement"]),
             chance=pct(pair["top1_chance"]),
+            min_tasks=cc.MIN_AGREEMENT_TASKS,
         )
         css = _BANNER.get(level, "unverified")
         items.append(f'<div class="trust trust-{css}"><strong>{html.escape(sentence)}</strong></div>')

@@ -319,6 +319,11 @@ EN: dict[str, str] = {
         "below 0) over {tasks} tasks; one tends to rank in the reverse of the other."
     ),
     "cmp_level_unknown": "{a} and {b}: no common task of two or more candidates to compare.",
+    "cmp_level_too_few": (
+        "{a} and {b}: only {tasks} common tasks, too few to say whether they agree (mean Kendall tau per "
+        "task {tau}, 95% interval {low} to {high}; the same best candidate in {top1} of them, chance "
+        "{chance}). Compare at least {min_tasks} tasks."
+    ),
     "cmp_tasks": (
         "{compared} tasks compared (judged by every run, with the same content); left out: {changed} whose "
         "content or candidates changed between runs, {missing} not judged by every run."
@@ -364,6 +369,7 @@ EN: dict[str, str] = {
     "cmp_agree_chance": "chance",
     "cmp_agree_opposed": "opposed",
     "cmp_agree_unknown": "–",
+    "cmp_agree_too_few": "too few tasks",
     "cmp_pair_heading": "{a} and {b}",
     "cmp_spearman": "Score correlation per dimension (Spearman)",
     "cmp_col_dimension": "dimension",
@@ -699,6 +705,11 @@ ZH: dict[str, str] = {
         "（95% 区间 {low} 至 {high}，低于 0）；一方的排名倾向于另一方的倒序。"
     ),
     "cmp_level_unknown": "{a} 与 {b}：没有含两个及以上候选的共同任务可比较。",
+    "cmp_level_too_few": (
+        "{a} 与 {b}：只有 {tasks} 个共同任务，太少，无法判断是否一致（每个任务的平均 Kendall tau 为 {tau}，"
+        "95% 区间 {low} 至 {high}；其中 {top1} 的任务最佳候选相同，随机为 {chance}）。"
+        "请至少比较 {min_tasks} 个任务。"
+    ),
     "cmp_tasks": (
         "比较了 {compared} 个任务（每次运行都评审过且内容相同）；未比较："
         "{changed} 个任务的内容或候选在运行之间有变化，"
@@ -741,6 +752,7 @@ ZH: dict[str, str] = {
     "cmp_agree_chance": "随机",
     "cmp_agree_opposed": "相反",
     "cmp_agree_unknown": "–",
+    "cmp_agree_too_few": "任务太少",
     "cmp_pair_heading": "{a} 与 {b}",
     "cmp_spearman": "各维度评分的相关性（Spearman）",
     "cmp_col_dimension": "维度",
