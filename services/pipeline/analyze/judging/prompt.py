@@ -58,6 +58,11 @@ class JudgePrompt:
         return [s.label for s in self.shown]
 
     def by_label(self) -> dict[str, ShownCandidate]:
+        """Label -> shown candidate (read-only: built once per prompt, the merge asks per issue)."""
+        return self._by_label
+
+    @functools.cached_property
+    def _by_label(self) -> dict[str, ShownCandidate]:
         return {s.label: s for s in self.shown}
 
 
