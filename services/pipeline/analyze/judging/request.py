@@ -96,9 +96,10 @@ class JudgeRequest:
     attempt: AttemptSpec
     encoded: bytes = field(repr=False, default=b"")
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
-        """Identifies the bytes sent: two attempts with equal digests sent the same request."""
+        """Identifies the bytes sent: two attempts with equal digests sent the same request (hashed once:
+        the attempt log and the retry check both ask)."""
         return hashlib.sha256(self.encoded).hexdigest()[:16]
 
     def knobs(self) -> dict[str, Any]:
