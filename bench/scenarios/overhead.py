@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import statistics
 from pathlib import Path
 
 from analyze.running.dispatch_order import ORDER_INPUT, ORDER_LONGEST_FIRST
@@ -36,29 +37,39 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
         sim_fleet(4, ZERO_LATENCY, out_dir / "sims") as fleet,
         local_nginx(fleet.addresses, "round_robin", out_dir / "nginx") as nginx,
     ):
-        # Not measured: the first run after the fleet starts used 10-25 % more CPU per request in the job
-        # (and in the fleet) than the runs after it, whatever its order, and the longest-first row ran
-        # first: that was the "longest-first surcharge" (docs/bench.md).
+        # Not measured: the first run after the fleet starts cost more CPU per request than the ones after
+        # it. The two orders then run ABBA, each row the mean of its two runs: the machine's load moves
+        # between runs, and a fixed order read that drift as a "longest-first surcharge" (docs/bench.md).
         warm = max(100, sizes.overhead_tasks // WARM_UP_SHARE)
         warm_up = write_tasks(out_dir / f"tasks-{warm}.jsonl", warm, CANDIDATES_PER_TASK)
         run_pipeline(warm_up, out_dir / "run", [nginx.base_url], concurrency, out_dir / "warm-up.log")
-        # (name, base URLs, --order): the job's default order, and the input's, to see what ordering costs
+        # (name, base URLs, --order), in the order they run
         paths = [
             (NGINX_ROW, [nginx.base_url], ORDER_LONGEST_FIRST),
             (INPUT_ORDER_ROW, [nginx.base_url], ORDER_INPUT),
+            (INPUT_ORDER_ROW, [nginx.base_url], ORDER_INPUT),
+            (NGINX_ROW, [nginx.base_url], ORDER_LONGEST_FIRST),
             ("direct (BackendPool + aiohttp)", fleet.base_urls, ORDER_LONGEST_FIRST),
         ]
-        rates, cpus = {}, {}
+        runs: dict[str, list[tuple[float, float, float, float, int, int]]] = {}
         for name, urls, order in paths:
             fleet_before = fleet.cpu_seconds() + nginx.cpu_seconds()
             result = run_pipeline(tasks, out_dir / "run", urls, concurrency, out_dir / "pipeline.log",
                                   extra_args=["--order", order])  # fmt: skip
-            fleet_ms = (
-                (fleet.cpu_seconds() + nginx.cpu_seconds() - fleet_before) / max(result.succeeded, 1) * 1000
-            )
+            fleet_s = fleet.cpu_seconds() + nginx.cpu_seconds() - fleet_before
             rate, cpu = result.steady()
-            rates[name], cpus[name] = rate, cpu
-            table.add(name, rate, cpu * 1000, fleet_ms, result.wall_s, result.succeeded, result.failed)
+            runs.setdefault(name, []).append(
+                (rate, cpu * 1000, fleet_s / max(result.succeeded, 1) * 1000, result.wall_s,
+                 result.succeeded, result.failed)
+            )  # fmt: skip
+        rates, cpus = {}, {}
+        for name, measured in runs.items():
+            rate, cpu_ms, fleet_ms, wall = (statistics.mean(m[i] for m in measured) for i in range(4))
+            rates[name], cpus[name] = rate, cpu_ms
+            shown = name if len(measured) == 1 else f"{name}, mean of {len(measured)} (ABBA)"
+            table.add(shown, rate, cpu_ms, fleet_ms, wall, sum(m[4] for m in measured),
+                      sum(m[5] for m in measured))  # fmt: skip
+        spread = {n: [round(m[1], 3) for m in measured] for n, measured in runs.items() if len(measured) > 1}
         # the same run under pyinstrument, to name what dominates the pipeline's CPU
         launcher = ["-m", "pyinstrument", "--renderer=text", "-o", str(profile_path), "-m", "analyze.cli"]
         run_pipeline(tasks, out_dir / "run", [nginx.base_url], concurrency, out_dir / "profiled.log",
@@ -72,7 +83,8 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
     surcharge = cpus[NGINX_ROW] / cpus[INPUT_ORDER_ROW] - 1 if cpus[INPUT_ORDER_ROW] else 0.0
     table.notes.append(
         f"--order longest-first against input, both through nginx: {surcharge:+.1%} pipeline CPU per request "
-        "(the same tasks, after a warm-up run; the first pass noting each task's size runs in either order)"
+        "(the same tasks, after a warm-up run; the first pass noting each task's size runs in either order); "
+        f"each run's pipeline CPU ms per request: {spread}"
     )
     table.notes.append(
         "the simulators and nginx column is their CPU over the whole run per verdict: on these 2 cores "
