@@ -38,8 +38,9 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
         local_nginx(fleet.addresses, "round_robin", out_dir / "nginx") as nginx,
     ):
         # Not measured: the first run after the fleet starts cost more CPU per request than the ones after
-        # it. The two orders then run ABBA, each row the mean of its two runs: the machine's load moves
-        # between runs, and a fixed order read that drift as a "longest-first surcharge" (docs/bench.md).
+        # it. The two orders then run ABBA, each row the mean of its two runs: the shared machine's load
+        # moves between runs, and with a fixed order it cannot be told from a cost of the order
+        # (the "longest-first surcharge", docs/bench.md).
         warm = max(100, sizes.overhead_tasks // WARM_UP_SHARE)
         warm_up = write_tasks(out_dir / f"tasks-{warm}.jsonl", warm, CANDIDATES_PER_TASK)
         run_pipeline(warm_up, out_dir / "run", [nginx.base_url], concurrency, out_dir / "warm-up.log")
