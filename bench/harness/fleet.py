@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 from analyze.fleet.prometheus import MAX_NUM_SEQS
 from vllm_sim.testing import free_port, simulator_command
 
@@ -23,6 +24,11 @@ SLOTS = MAX_NUM_SEQS[0]  # the job reads the same gauge (analyze.fleet.prometheu
 class SimFleet:
     ports: tuple[int, ...]
     names: tuple[str, ...]
+    pids: tuple[int, ...] = ()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the simulators have used so far (they share the job's cores)."""
+        return sum(procs.tree_usage(psutil.Process(pid))[0] for pid in self.pids)
 
     @property
     def base_urls(self) -> list[str]:
@@ -65,4 +71,4 @@ def sim_fleet(count: int, profile: SimProfile, log_dir: Path, seed: int = 0) -> 
             stack.callback(procs.stop, started[-1][0])
         for proc, port, log in started:  # start all first: they boot in parallel
             procs.wait_up(proc, log, f"http://127.0.0.1:{port}/health", HEALTH_TIMEOUT_S)
-        yield SimFleet(ports, names)
+        yield SimFleet(ports, names, tuple(proc.pid for proc, _, _ in started))

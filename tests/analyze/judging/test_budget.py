@@ -9,6 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from analyze.fleet.chat_transport import encode_body
 from analyze.inputs.tasks import parse_record
 from analyze.judging.budget import (
     LEAST_BOUNDS,
@@ -129,3 +130,26 @@ def test_a_measured_prompt_size_shrinks_the_budget() -> None:
     assert measured.prompt_tokens_estimate > plain.prompt_tokens_estimate
     assert measured.max_tokens < plain.max_tokens
     assert measured.digest != plain.digest
+
+
+@pytest.mark.parametrize("structured", [True, False])
+@pytest.mark.parametrize("context", [8192, 4096])
+def test_the_sent_bytes_are_the_whole_body_encoded(structured: bool, context: int) -> None:
+    # The schema is encoded once per labels and bounds and spliced in: the bytes must not differ from
+    # encoding the body whole (their digest is journaled and identifies a request).
+    task = parse_record(make_task("t", n=4, problem='quotes " and ünïcode \\ {{labels}}'), line=1)
+    retry = AttemptSpec(number=2, temperature=0.7, seed=5, frequency_penalty=0.3, tighten=1)
+    for attempt in (None, retry):
+        request = build_request(task, settings(structured_output=structured), JudgeTarget("judge", context),
+                                attempt=attempt)  # fmt: skip
+        assert request.encoded == encode_body(request.body)
+        assert ("response_format" in json.loads(request.encoded)) is structured
+
+
+def test_tighter_bounds_are_the_limits_the_prompt_states() -> None:
+    task = parse_record(make_task("t", n=3), line=1)
+    request = build_request(task, settings(), JudgeTarget("judge", 8192), attempt=AttemptSpec(tighten=2))
+    assert request.bounds != bounds_ladder()[0]
+    user = request.prompt.messages[1]["content"]
+    assert str(request.bounds.rationale_chars) in user and str(request.bounds.issue_text_chars) in user
+    assert str(bounds_ladder()[0].rationale_chars) not in user

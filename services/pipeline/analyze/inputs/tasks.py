@@ -204,7 +204,7 @@ def _parse_line(raw: bytes, line: int) -> Task | None:
         raise TaskError(str(exc)) from exc
     except RecursionError as exc:  # the decoder recurses once per nesting level
         raise TaskError(f"nested too deeply to read (over {MAX_INPUT_JSON_DEPTH} levels)") from exc
-    check_json_value(record)
+    check_json_value(record, text)
     return parse_record(record, line)
 
 

@@ -58,6 +58,11 @@ class JudgePrompt:
         return [s.label for s in self.shown]
 
     def by_label(self) -> dict[str, ShownCandidate]:
+        """Label -> shown candidate (read-only: built once per prompt, the merge asks per issue)."""
+        return self._by_label
+
+    @functools.cached_property
+    def _by_label(self) -> dict[str, ShownCandidate]:
         return {s.label: s for s in self.shown}
 
 
@@ -89,14 +94,22 @@ def prompts_digest(prompts_dir: Path | None = None) -> str:
 
 def render(template: str, values: dict[str, str]) -> str:
     """Fill `{{name}}` placeholders in one pass, so braces inside the values are never re-read."""
-
-    def substitute(match: re.Match[str]) -> str:
-        key = match.group(1)
+    parts = _template_parts(template)
+    out = [parts[0]]
+    for i in range(1, len(parts), 2):
+        key = parts[i]
         if key not in values:
             raise KeyError(f"prompt template uses unknown placeholder {{{{{key}}}}}")
-        return values[key]
+        out.append(values[key])
+        out.append(parts[i + 1])
+    return "".join(out)
 
-    return PLACEHOLDER.sub(substitute, template)
+
+@functools.lru_cache(maxsize=16)
+def _template_parts(template: str) -> tuple[str, ...]:
+    """The template split once: literal text at even indices, placeholder names at odd ones (every
+    request renders the same few templates, and the regex pass was a tenth of building a request)."""
+    return tuple(PLACEHOLDER.split(template))
 
 
 def forward_order(task: Task, seed: int) -> list[Candidate]:
@@ -161,6 +174,25 @@ def fence(kind: str, tag: str, body: str) -> str:
     return f"<<<BEGIN {kind} {tag}>>>\n{body}\n<<<END {kind} {tag}>>>"
 
 
+@dataclass(frozen=True)
+class PromptDraft:
+    """A prompt laid out for one task and order, before the verdict's limits are written into it: the
+    request builder tries several limits on the same layout (truncation never depends on them)."""
+
+    order: str
+    system: str
+    template: str
+    values: dict[str, str]
+    shown: tuple[ShownCandidate, ...]
+    tag: str
+
+    def finish(self, bounds: VerdictBounds = PREFERRED_BOUNDS) -> JudgePrompt:
+        """The prompt stating `bounds` as the verdict's limits."""
+        user = render(self.template, {**self.values, **limit_values(bounds)})
+        messages = [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
+        return JudgePrompt(order=self.order, messages=messages, shown=self.shown, tag=self.tag)
+
+
 def build_prompt(
     task: Task,
     *,
@@ -173,6 +205,23 @@ def build_prompt(
 ) -> JudgePrompt:
     """The prompt for `task` in `order`; with `feedback`, each candidate that ran the task's tests is
     followed by a TEST RESULT block, fenced like all task text."""
+    draft = draft_prompt(
+        task, seed=seed, order=order, max_input_tokens=max_input_tokens, prompts_dir=prompts_dir,
+        feedback=feedback,
+    )  # fmt: skip
+    return draft.finish(bounds)
+
+
+def draft_prompt(
+    task: Task,
+    *,
+    seed: int,
+    order: str = ORDER_FORWARD,
+    max_input_tokens: int,
+    prompts_dir: Path | None = None,
+    feedback: bool = False,
+) -> PromptDraft:
+    """`build_prompt`'s layout (order, tag, truncation, blocks), to be finished with any bounds."""
     candidates = forward_order(task, seed)
     if order == ORDER_ROTATED:
         candidates = rotated(candidates)
@@ -191,12 +240,11 @@ def build_prompt(
         "count": str(len(candidates)),
         "labels": ", ".join(labels),
         "candidates": "",
-        **limit_values(PREFERRED_BOUNDS),
     }
     # Measured with the preferred (widest) limits, so tighter ones never change what is truncated.
-    overhead = estimate_tokens(system) + estimate_tokens(render(template, values))
+    widest = render(template, {**values, **limit_values(PREFERRED_BOUNDS)})
+    overhead = estimate_tokens(system) + estimate_tokens(widest)
     overhead += sum(estimate_tokens(block + "\n") for block in results.values())
-    values.update(limit_values(bounds))
     # Each block also costs its fences, the blank line between blocks and, when cut, the marker.
     wrapping = estimate_tokens(fence(f"CANDIDATE {labels[-1]}", tag, "") + "\n\n")
     marker = estimate_tokens(TRUNCATION_MARKER.format(shown=10**9, total=10**9))
@@ -212,8 +260,6 @@ def build_prompt(
         if label in results:
             blocks[-1] += "\n" + results[label]
     values["candidates"] = "\n\n".join(blocks)
-    messages = [
-        {"role": "system", "content": system},
-        {"role": "user", "content": render(template, values)},
-    ]
-    return JudgePrompt(order=order, messages=messages, shown=tuple(shown), tag=tag)
+    return PromptDraft(
+        order=order, system=system, template=template, values=values, shown=tuple(shown), tag=tag
+    )

@@ -10,6 +10,7 @@ The runner, `analyze_task` and batch export all send what this returns. What it 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from analyze.judging.budget import (
 from analyze.judging.prompt import (
     REPAIR_PROMPT_FILE,
     JudgePrompt,
-    build_prompt,
+    draft_prompt,
     estimate_tokens,
     label_for,
     load_prompt,
@@ -96,9 +97,10 @@ class JudgeRequest:
     encoded: bytes = field(repr=False, default=b"")
     session_id: str = ""  # the task's X-Session-ID (session_id), the same for every request of the task
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
-        """Identifies the bytes sent: two attempts with equal digests sent the same request."""
+        """Identifies the bytes sent: two attempts with equal digests sent the same request (hashed once:
+        the attempt log and the retry check both ask)."""
         return hashlib.sha256(self.encoded).hexdigest()[:16]
 
     def knobs(self) -> dict[str, Any]:
@@ -160,18 +162,16 @@ def build_request(
             f"context of {context} tokens leaves no room for the prompt"
         )
 
-    def prompt_for(bounds: VerdictBounds) -> JudgePrompt:
-        return build_prompt(
-            task,
-            seed=settings.seed,
-            order=order,
-            max_input_tokens=input_budget,
-            prompts_dir=settings.prompts_dir,
-            bounds=bounds,
-            feedback=settings.exec_feedback,
-        )
-
-    prompt = prompt_for(PREFERRED_BOUNDS)
+    # laid out once: the bounds chosen below only change the limits the prompt states
+    draft = draft_prompt(
+        task,
+        seed=settings.seed,
+        order=order,
+        max_input_tokens=input_budget,
+        prompts_dir=settings.prompts_dir,
+        feedback=settings.exec_feedback,
+    )
+    prompt = draft.finish(PREFERRED_BOUNDS)
     extra = _repair_messages(attempt.repair, settings) if attempt.repair else []
     content_estimate = _content_tokens(prompt.messages + extra)
     prompt_tokens = math.ceil(content_estimate * ratio)
@@ -190,7 +190,7 @@ def build_request(
         )
     bounds = fitting[min(attempt.tighten, len(fitting) - 1)]
     if bounds != PREFERRED_BOUNDS:  # the limits are spelled out in the prompt too
-        prompt = prompt_for(bounds)
+        prompt = draft.finish(bounds)
     max_tokens = verdict_max_tokens(labels, bounds)
     body: dict[str, Any] = {
         "model": target.model,
@@ -201,8 +201,10 @@ def build_request(
     }
     if attempt.frequency_penalty:
         body["frequency_penalty"] = attempt.frequency_penalty
+    encoded = encode_body(body)
     if settings.structured_output:
         body["response_format"] = response_format(labels, bounds)
+        encoded = with_response_format(encoded, labels, bounds)
     return JudgeRequest(
         prompt=prompt,
         body=body,
@@ -211,9 +213,21 @@ def build_request(
         prompt_tokens_estimate=prompt_tokens,
         prompt_content_estimate=content_estimate,
         attempt=attempt,
-        encoded=encode_body(body),
+        encoded=encoded,
         session_id=session_id(task.task_id),
     )
+
+
+def with_response_format(encoded: bytes, labels: list[str], bounds: VerdictBounds) -> bytes:
+    """`encoded` (a body without response_format) with the verdict schema appended as its last key:
+    the same bytes as encoding the whole body, but the schema (half the body) is encoded once per
+    labels and bounds, not once per request."""
+    return encoded[:-1] + b',"response_format":' + _encoded_response_format(tuple(labels), bounds) + b"}"
+
+
+@functools.lru_cache(maxsize=256)
+def _encoded_response_format(labels: tuple[str, ...], bounds: VerdictBounds) -> bytes:
+    return encode_body(response_format(list(labels), bounds))
 
 
 class TokenRatio:
