@@ -150,3 +150,26 @@ def test_the_seed_entry_point_runs_a_panel_named_by_the_variable(tmp_path: Path)
     for judge in ("judge-a", "judge-b"):
         assert len(read_jsonl(tmp_path / "out" / judge / "results.jsonl")) == 3
     assert not (tmp_path / "out" / JURY_DIR).exists()  # no report asked: no jury either
+
+
+@pytest.mark.timeout(120)  # a panel waiting out --wait-ready 600 would fail here
+def test_a_backend_that_refuses_stops_the_panel_at_once(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "tasks.jsonl", [make_task("t0", n=2)])
+    with (
+        run_simulator(name="sim-a", model="judge-a", time_scale=0) as url_a,
+        run_simulator(name="sim-b", model="judge-b", time_scale=0, api_key="sk-other") as url_b,
+    ):
+        urls = [url_a + "/v1", url_b + "/v1"]
+        flags = ("--model", "judge-a", "--model", "judge-b", "--wait-ready", "600")
+        done = analyze_run(tmp_path / "tasks.jsonl", tmp_path / "out", urls, *flags)
+    assert done.returncode == 2
+    assert f"{url_b}/v1: HTTP 401 on /v1/models" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_resume_command_quotes_what_the_shell_would_split(tmp_path: Path) -> None:
+    from analyze.judge_panel import panel_command
+
+    settings = load_settings({"judges": ["a b", "c;d"], "input_jsonl": tmp_path / "in put.jsonl"})
+    assert panel_command(settings).endswith("--model 'a b' --model 'c;d'")
+    assert f"'{tmp_path}/in put.jsonl'" in panel_command(settings)

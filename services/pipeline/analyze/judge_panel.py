@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shlex
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from pathlib import Path
 import aiohttp
 
 from analyze.fleet.models import ModelsReading, read_fleet_models
-from analyze.fleet.readiness import NotServedError
+from analyze.fleet.readiness import NotServedError, ProbeState, classify_reading
 from analyze.fleet.urls import redact_url
 from analyze.pipeline import PipelineOutcome, execute_pipeline, reading_problem
 from analyze.progress import Console
@@ -88,12 +89,7 @@ def plan_panel(models: Sequence[str], readings: Sequence[ModelsReading], output_
     unserved = [m for m in models if not any(m in ids for ids in served.values())]
     if unserved:
         said = "; ".join(
-            f"{redact_url(r.base_url)}: "
-            + (
-                ", ".join(sorted(served[r.base_url])) or reading_problem(r)
-                if r.served
-                else reading_problem(r)
-            )
+            f"{redact_url(r.base_url)}: {', '.join(sorted(served[r.base_url])) or reading_problem(r)}"
             for r in readings
         )
         raise NotServedError(f"no backend serves judge {', '.join(map(repr, unserved))} ({said})")
@@ -114,7 +110,11 @@ async def read_panel_models(
     async with aiohttp.ClientSession() as session:
         while True:
             readings = await read_fleet_models(session, backends, settings.ready_probe_timeout_s)
-            silent = [redact_url(r.base_url) for r in readings if not r.served]
+            probes = [(r, classify_reading(r, None)) for r in readings]
+            refused = [(r, p) for r, p in probes if p.state is ProbeState.REFUSED]
+            if refused:  # a wrong key or URL: waiting cannot help, as for a single judge
+                raise NotServedError("; ".join(f"{redact_url(r.base_url)}: {p.detail}" for r, p in refused))
+            silent = [redact_url(r.base_url) for r, p in probes if p.state is ProbeState.STARTING]
             if not silent or time.monotonic() >= deadline:
                 if silent:
                     console.say("panel_left_out", urls=", ".join(silent))
@@ -137,8 +137,9 @@ def judge_settings(settings: Settings, run: JudgeRun) -> Settings:
 
 
 def panel_command(settings: Settings) -> str:
-    judges = "".join(f" --model {model}" for model in settings.judges)
-    return f"analyze run {settings.input_jsonl} -o {settings.output_dir}{judges}"
+    judges = "".join(f" --model {shlex.quote(model)}" for model in settings.judges)
+    paths = f"{shlex.quote(str(settings.input_jsonl))} -o {shlex.quote(str(settings.output_dir))}"
+    return f"analyze run {paths}{judges}"
 
 
 def run_panel(settings: Settings, *, console: Console | None = None, report: bool = True) -> PanelOutcome:
