@@ -201,11 +201,18 @@ def compare_command(
         f"tasks compared {tasks['compared']} (by id only {tasks['compared_by_id']}), changed "
         f"{tasks['changed']}, not in every run {tasks['not_in_every_run']}"
     )
-    typer.echo(f"{'run A':<20} {'run B':<20} {'lb tau':>7} {'top1':>6} {'task tau':>9}  agreement")
+    typer.echo(
+        f"{'run A':<20} {'run B':<20} {'lb tau [95% interval]':>24} {'top1':>6} {'task tau':>9} "
+        f"{'rho':>6}  agreement"
+    )
     for pair in summary["pairs"]:
+        interval = (
+            f"[{fmt(pair['leaderboard_kendall_tau_ci_low'])}, {fmt(pair['leaderboard_kendall_tau_ci_high'])}]"
+        )
         typer.echo(
             f"{pair['a'][:20]:<20} {pair['b'][:20]:<20} {fmt(pair['leaderboard_kendall_tau']):>7} "
-            f"{fmt(pair['top1_agreement']):>6} {fmt(pair['mean_task_kendall_tau']):>9}  {pair['agreement']}"
+            f"{interval:>16} {fmt(pair['top1_agreement']):>6} {fmt(pair['mean_task_kendall_tau']):>9} "
+            f"{fmt(pair['score_spearman'].get('overall')):>6}  {pair['agreement']}"
         )
     if summary["jury"]:
         typer.echo(f"jury: Kendall's W {fmt(summary['jury']['kendall_w'])}")

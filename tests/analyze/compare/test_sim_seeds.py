@@ -4,6 +4,7 @@ the two runs agree about as well as chance, and the page says so in both languag
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from analyze.cli import app
 from analyze.compare import compare_runs
 from analyze.pipeline import execute_pipeline
 from analyze.progress import Console
+from analyze.report.html_parts import fmt
 from typer.testing import CliRunner
 from vllm_sim.testing import run_simulator
 
@@ -86,5 +88,14 @@ def test_the_command_writes_the_three_files_and_prints_the_table(
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} >= {"compare.json", "compare.csv", "compare.html"}
     assert "seed0" in result.output and "seed1" in result.output
+    summary = json.loads((out / "compare.json").read_text(encoding="utf-8"))
+    pair = summary["pairs"][0]
+    row = next(line for line in result.output.splitlines() if line.startswith("seed0"))
+    # the leaderboard tau with its interval, and the overall scores' Spearman, as compare.json has them
+    assert (
+        f"[{fmt(pair['leaderboard_kendall_tau_ci_low'])}, {fmt(pair['leaderboard_kendall_tau_ci_high'])}]"
+        in row
+    )
+    assert row.split()[-2] == fmt(pair["score_spearman"]["overall"]) and row.endswith(pair["agreement"])
     missing = CliRunner().invoke(app, ["compare", str(two_seeds[0]), str(tmp_path / "nope"), "-o", str(out)])
     assert missing.exit_code == 2 and "nope" in missing.output
