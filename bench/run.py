@@ -15,6 +15,7 @@ from pathlib import Path
 from bench.harness.tables import Table
 from bench.scenarios import (
     balancer,
+    balancer_vllm,
     execution,
     fleet,
     memory,
@@ -36,6 +37,7 @@ SCENARIOS: dict[str, Callable[[BenchSizes, Path], list[Table]]] = {
     "sandbox": sandbox.run,
     "execution": execution.run,
     "balancer": balancer.run,
+    "balancer-vllm": balancer_vllm.run,
 }
 SIM_THROUGHPUT = REPO_ROOT / "bench" / "sim_throughput.py"  # the simulator engineer's own benchmark
 

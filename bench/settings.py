@@ -88,6 +88,9 @@ class BenchSizes:
     balancer_tasks: int = 800
     balancer_profile: SimProfile = field(default_factory=lambda: SimProfile(max_num_seqs=16, time_scale=0.25))
     balancer_kill_fraction: float = 0.3  # an instance is killed once this share of the tasks is journaled
+    balancer_vllm_tasks: int = (
+        6  # scenario 9c: sample tasks with --swap on 2 SmolLM2 instances (scenario 6's)
+    )
     profile: SimProfile = field(default_factory=SimProfile)
 
 
@@ -108,6 +111,7 @@ QUICK = replace(
     sandbox_executions=80,
     execution_tasks=80,
     balancer_tasks=150,
+    balancer_vllm_tasks=2,
     balancer_profile=replace(FULL.balancer_profile, time_scale=0.1),
     profile=replace(FULL.profile, time_scale=0.05),
 )

@@ -5,8 +5,10 @@ started_at / finished_at. A task *hit* the outage when one of its requests logge
 transport failure the job saw and resent). Its resend went out at finished_at minus the latencies of that
 request's answered attempt and of the requests after it (a --swap pass), so the *route-around time* is the
 last such resend minus the kill: how long after the kill requests still failed through the balancer. 0 when
-no request failed (the balancer retried every one itself). The *completion gap* is the longest time after the
-kill with no verdict journaled.
+no request failed (the balancer retried every one itself). The *completion gap* is the longest time with no
+verdict journaled from the kill to the verdict at the window's end (STEADY_WINDOW: 90 % of the verdicts, so
+the drain's sparse tail is left out), next to the same figure before the kill (from the window's start):
+a balancer that stalls on a dead instance shows as a gap after the kill far above the one before.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from analyze.judging.attempts import OUTCOME_NO_REPLY
+
+from bench.settings import STEADY_WINDOW
 
 POLL_S = 0.02
 
@@ -74,7 +78,14 @@ class Outage:
     tasks_lost: int  # input tasks with no verdict at the end
     tasks_hit: int  # tasks that saw a transport failure
     route_around_s: float  # wall seconds from the kill to the last resend (0: nothing failed)
-    completion_gap_s: float  # wall seconds: the longest stretch after the kill without a verdict
+    gap_after_s: float  # wall seconds: the longest stretch without a verdict, kill -> window's end
+    gap_before_s: float  # the same, window's start -> kill: what the run's own spacing is
+
+
+def longest_gap(times: list[float], start: float, end: float) -> float:
+    """The longest stretch in [start, end] without one of `times` (sorted or not)."""
+    marks = [start, *sorted(t for t in times if start < t < end), end]
+    return max(b - a for a, b in itertools.pairwise(marks)) if end > start else 0.0
 
 
 def outage(
@@ -84,12 +95,13 @@ def outage(
     answered = {r["task_id"] for r in results}
     failed_only = [f for f in failures if f["task_id"] not in answered]
     resends = resend_times([*results, *failed_only])
-    finished = sorted(float(r["finished_at"]) for r in results if float(r["finished_at"]) >= kill_at)
-    marks = [kill_at, *finished]
-    gap = max((b - a for a, b in itertools.pairwise(marks)), default=0.0)
+    finished = sorted(float(r["finished_at"]) for r in results)
+    lo, hi = (finished[min(len(finished) - 1, int(len(finished) * f))] if finished else kill_at
+              for f in STEADY_WINDOW)  # fmt: skip
     return Outage(
         tasks_lost=tasks - len(answered),
         tasks_hit=len(resends),
         route_around_s=max(0.0, max(resends, default=kill_at) - kill_at),
-        completion_gap_s=gap,
+        gap_after_s=longest_gap(finished, kill_at, hi),
+        gap_before_s=longest_gap(finished, lo, kill_at),
     )
