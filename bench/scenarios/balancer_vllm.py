@@ -75,10 +75,11 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
             stack.callback(procs.stop, started[-1][0])
         for (proc, log), server in zip(started, servers, strict=True):  # both load at once
             procs.wait_up(proc, log, f"{server}/health", VLLM_CPU_HEALTH_TIMEOUT_S)
-        for index, server in enumerate(servers):  # first-request costs paid before any measured run
-            run_pipeline(tasks, out_dir / f"warmup-{index + 1}", [f"{server}/v1"], concurrency,
-                         out_dir / f"warmup-{index + 1}.log", env={**JOB_ENV, "ANALYZE_LIMIT": "1"},
-                         model=SERVED_NAME)  # fmt: skip
+        # first-request costs paid before any measured run: one task on each instance at once (the job's
+        # own balancing over both, least outstanding requests)
+        run_pipeline(tasks, out_dir / "warmup", [f"{server}/v1" for server in servers], concurrency,
+                     out_dir / "warmup.log", env={**JOB_ENV, "ANALYZE_LIMIT": str(INSTANCES)},
+                     model=SERVED_NAME)  # fmt: skip
         upstreams = [f"127.0.0.1:{port}" for port in ports]
         for policy in POLICIES:
             with local_router(upstreams, policy, out_dir / f"{policy}-lb") as lb:
@@ -116,7 +117,7 @@ def _table(runs: list[CacheRun], sizes: BenchSizes) -> Table:
                   r.succeeded, r.failed)  # fmt: skip
     table.notes.append(
         "hit rate: vllm:prefix_cache_hits / vllm:prefix_cache_queries (prompt tokens) over the run, both "
-        "instances summed; the warm-up (one task per instance) ran before and the caches were reset. "
+        "instances summed; the warm-up (a task on each instance) ran before and the caches were reset. "
         "Requests per instance: vllm:request_success_total, verdict retries included. One run per policy "
         "on shared cores: a makespan gap of a few % is noise"
     )
