@@ -13,7 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.harness.tables import Table
-from bench.scenarios import execution, fleet, memory, overhead, sandbox, scaling, vllm_cpu, vllm_tools
+from bench.scenarios import (
+    balancer,
+    balancer_vllm,
+    execution,
+    fleet,
+    memory,
+    overhead,
+    sandbox,
+    scaling,
+    vllm_cpu,
+    vllm_tools,
+)
 from bench.settings import FULL, OUT_DIR, QUICK, REPO_ROOT, RESULTS_FILE, BenchSizes
 
 SCENARIOS: dict[str, Callable[[BenchSizes, Path], list[Table]]] = {
@@ -25,6 +36,8 @@ SCENARIOS: dict[str, Callable[[BenchSizes, Path], list[Table]]] = {
     "vllm-tools": vllm_tools.run,
     "sandbox": sandbox.run,
     "execution": execution.run,
+    "balancer": balancer.run,
+    "balancer-vllm": balancer_vllm.run,
 }
 SIM_THROUGHPUT = REPO_ROOT / "bench" / "sim_throughput.py"  # the simulator engineer's own benchmark
 

@@ -83,6 +83,14 @@ class BenchSizes:
     # measured 1.43 x: the sandbox's capacity, not the overlap; docs/bench.md).
     execution_tasks: int = 400
     execution_profile: SimProfile = field(default_factory=lambda: SimProfile(max_num_seqs=8))
+    # Scenario 9 (balancers): 4 x 16 slots at a quarter of the profile's time, so each of its 9 runs takes
+    # ~40 s and the job asks ~30 judged requests/s, far below what it or a balancer costs on 2 cores.
+    balancer_tasks: int = 800
+    balancer_profile: SimProfile = field(default_factory=lambda: SimProfile(max_num_seqs=16, time_scale=0.25))
+    balancer_kill_fraction: float = 0.3  # an instance is killed once this share of the tasks is journaled
+    balancer_vllm_tasks: int = (
+        6  # scenario 9c: sample tasks with --swap on 2 SmolLM2 instances (scenario 6's)
+    )
     profile: SimProfile = field(default_factory=SimProfile)
 
 
@@ -102,6 +110,9 @@ QUICK = replace(
     vllm_tools_rounds=1,
     sandbox_executions=80,
     execution_tasks=80,
+    balancer_tasks=150,
+    balancer_vllm_tasks=2,
+    balancer_profile=replace(FULL.balancer_profile, time_scale=0.1),
     profile=replace(FULL.profile, time_scale=0.05),
 )
 

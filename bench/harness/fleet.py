@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,7 @@ SLOTS = MAX_NUM_SEQS[0]  # the job reads the same gauge (analyze.fleet.prometheu
 class SimFleet:
     ports: tuple[int, ...]
     names: tuple[str, ...]
-    pids: tuple[int, ...] = ()
+    pids: tuple[int, ...] = ()  # each simulator's process (group leader): `kill`, `cpu_seconds`
 
     def cpu_seconds(self) -> float:
         """User + system CPU the simulators have used so far (they share the job's cores)."""
@@ -50,6 +52,10 @@ class SimFleet:
     def slots(self) -> int:
         return int(sum(page[SLOTS] for page in self.metrics()))
 
+    def kill(self, index: int) -> None:
+        """SIGKILL one simulator (an instance lost mid-run: no drain, its connections reset)."""
+        os.killpg(self.pids[index], signal.SIGKILL)
+
     def set_option(self, **values: float | int | str) -> None:
         """Change runtime options of every instance through POST /admin/config."""
         for port in self.ports:
@@ -58,14 +64,20 @@ class SimFleet:
 
 
 @contextlib.contextmanager
-def sim_fleet(count: int, profile: SimProfile, log_dir: Path, seed: int = 0) -> Iterator[SimFleet]:
-    """Start `count` simulators (`vllm-1`...) on free ports; stop them all on exit."""
+def sim_fleet(
+    count: int, profile: SimProfile, log_dir: Path, seed: int = 0, seed_step: int = 1
+) -> Iterator[SimFleet]:
+    """Start `count` simulators (`vllm-1`...) on free ports, instance i with seed `seed + i * seed_step`;
+    stop them all on exit. seed_step 0: every instance draws the same answer (and length) for a request,
+    so which instance serves it changes nothing of the work."""
     ports = tuple(free_port() for _ in range(count))
     names = tuple(f"vllm-{i + 1}" for i in range(count))
     with contextlib.ExitStack() as stack:
         started = []
         for index, (port, name) in enumerate(zip(ports, names, strict=True)):
-            cmd = simulator_command(port, {"name": name, "seed": seed + index, **profile.options()})
+            cmd = simulator_command(
+                port, {"name": name, "seed": seed + index * seed_step, **profile.options()}
+            )
             log = log_dir / f"{name}.log"
             started.append((procs.start(cmd, log), port, log))
             stack.callback(procs.stop, started[-1][0])

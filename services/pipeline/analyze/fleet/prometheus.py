@@ -17,6 +17,9 @@ WAITING = ("vllm:num_requests_waiting",)
 # vLLM renamed the KV-cache gauge (gpu_cache_usage_perc -> kv_cache_usage_perc); read either.
 KV_USAGE = ("vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")
 MAX_NUM_SEQS = ("vllm_sim:max_num_seqs",)  # only the simulator exports its capacity
+# vLLM's prefix cache, in prompt tokens (counters): looked up, and found cached. hits / queries = hit rate.
+PREFIX_CACHE_QUERIES = ("vllm:prefix_cache_queries_total",)
+PREFIX_CACHE_HITS = ("vllm:prefix_cache_hits_total",)
 # The vLLM router's own page (LB=vllm-router, /router-metrics), one sample per instance (label `worker`).
 ROUTER_WORKER_LABEL = "worker"
 ROUTER_WORKER_HEALTH = ("vllm_router_worker_health",)  # 1 healthy, 0 not (its active health checks)
