@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from analyze.fleet.prometheus import MetricsPageError, first_of, metric_by_label, metric_totals
+from analyze.fleet.prometheus import (
+    MetricsPageError,
+    first_of,
+    metric_by_label,
+    metric_totals,
+    metrics_by_label,
+)
 from analyze.fleet.urls import normalize_base_url, server_root
 
 PAGE = """\
@@ -66,3 +72,8 @@ def test_metric_by_label_sums_per_label_value_for_the_first_name_present() -> No
     assert metric_by_label(page, ("absent",), "worker") == {}
     with pytest.raises(MetricsPageError):
         metric_by_label('w{worker="a"} NaNx\n', ("w",), "worker")
+    # several families from one parse: each as metric_by_label gives it
+    families = [("w",), ("absent", "c_total"), ("absent",)]
+    assert metrics_by_label(page, families, "worker") == [
+        metric_by_label(page, f, "worker") for f in families
+    ]

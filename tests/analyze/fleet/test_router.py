@@ -107,3 +107,12 @@ def test_check_prints_the_routers_lines_under_the_backends() -> None:
         "✓ http://h:1/v1  models=m  running=1 waiting=0",
         "    router: NOT ready, ?/? instances healthy  (boom)",
     ]
+
+
+def test_a_circuit_state_that_is_no_state_is_shown_not_raised_on() -> None:
+    page = "".join(
+        f'vllm_router_cb_state{{worker="{w}"}} {v}\n' for w, v in (("a", "NaN"), ("b", "+Inf"), ("c", 7))
+    )
+    status = router_status(200, READY, 200, page)
+    assert status.error is None
+    assert [(w.url, w.circuit) for w in status.workers] == [("a", "nan"), ("b", "inf"), ("c", "7")]

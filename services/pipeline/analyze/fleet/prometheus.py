@@ -42,12 +42,18 @@ def metric_totals(text: str) -> dict[str, float]:
 def metric_by_label(text: str, names: Sequence[str], label: str) -> dict[str, float]:
     """`{value of label: sum}` for the first of `names` the page has ({} if none); samples without the
     label are left out. Raises MetricsPageError for a malformed page."""
+    return metrics_by_label(text, [names], label)[0]
+
+
+def metrics_by_label(text: str, families: Sequence[Sequence[str]], label: str) -> list[dict[str, float]]:
+    """`metric_by_label` for each of `families` (each a tuple of names), the page parsed once."""
     found: dict[str, dict[str, float]] = {}
+    wanted = {name for names in families for name in names}
     for name, labels, value in _samples(text):
-        if name in names and label in labels:
+        if name in wanted and label in labels:
             per_label = found.setdefault(name, {})
             per_label[labels[label]] = per_label.get(labels[label], 0.0) + value
-    return next((found[name] for name in names if name in found), {})
+    return [next((found[name] for name in names if name in found), {}) for names in families]
 
 
 def _samples(text: str) -> list[tuple[str, dict[str, str], float]]:

@@ -11,6 +11,7 @@ status, never an exception, and the worker names are shown only as printable tex
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 from analyze.fleet.prometheus import (
@@ -19,7 +20,7 @@ from analyze.fleet.prometheus import (
     ROUTER_WORKER_HEALTH,
     ROUTER_WORKER_LABEL,
     MetricsPageError,
-    metric_by_label,
+    metrics_by_label,
 )
 
 ROUTER_HEALTH_PATH = "/router-health"
@@ -72,9 +73,8 @@ def router_status(health_code: int, health_body: str, metrics_code: int, metrics
         status.error = status.error or f"{ROUTER_METRICS_PATH}: HTTP {metrics_code}"
         return status
     try:
-        health = metric_by_label(metrics_page, ROUTER_WORKER_HEALTH, ROUTER_WORKER_LABEL)
-        circuit = metric_by_label(metrics_page, ROUTER_CIRCUIT_STATE, ROUTER_WORKER_LABEL)
-        processed = metric_by_label(metrics_page, ROUTER_PROCESSED, ROUTER_WORKER_LABEL)
+        families = (ROUTER_WORKER_HEALTH, ROUTER_CIRCUIT_STATE, ROUTER_PROCESSED)
+        health, circuit, processed = metrics_by_label(metrics_page, families, ROUTER_WORKER_LABEL)
     except MetricsPageError as exc:
         status.error = status.error or f"{ROUTER_METRICS_PATH}: {exc}"
         return status
@@ -84,11 +84,18 @@ def router_status(health_code: int, health_body: str, metrics_code: int, metrics
             RouterWorker(
                 url=printable(url),
                 healthy=None if url not in health else health[url] >= 1,
-                circuit=None if state is None else CIRCUIT_STATES.get(int(state), f"{state:g}"),
+                circuit=_circuit(state),
                 processed=processed.get(url),
             )
         )
     return status
+
+
+def _circuit(state: float | None) -> str | None:
+    """The circuit's name; a value that is no state (NaN, inf, 7) is shown as it is, never raised on."""
+    if state is None:
+        return None
+    return CIRCUIT_STATES.get(int(state), f"{state:g}") if math.isfinite(state) else f"{state:g}"
 
 
 def _number(value: float | None) -> str:
