@@ -116,3 +116,12 @@ def test_a_circuit_state_that_is_no_state_is_shown_not_raised_on() -> None:
     status = router_status(200, READY, 200, page)
     assert status.error is None
     assert [(w.url, w.circuit) for w in status.workers] == [("a", "nan"), ("b", "inf"), ("c", "7")]
+
+
+async def test_a_backend_that_does_not_answer_shows_no_router_line() -> None:
+    from analyze.fleet.check import check_fleet_async
+    from vllm_sim.testing import free_port
+
+    status = await check_fleet_async(f"http://127.0.0.1:{free_port()}/v1", "EMPTY", timeout_s=2)
+    assert not status.healthy and status.error and status.router is None
+    assert "router" not in format_status(status)

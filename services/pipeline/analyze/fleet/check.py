@@ -24,6 +24,7 @@ from analyze.fleet.router import (
     RouterStatus,
     format_router,
     router_status,
+    shown_number,
 )
 from analyze.fleet.urls import server_root
 
@@ -118,10 +119,11 @@ async def check_fleet_async(base_url: str, api_key: str, timeout_s: float = 5.0)
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     async with aiohttp.ClientSession(headers=headers, timeout=timeout) as session:
         status = await check_backend(session, base_url, api_key, timeout_s)
-        try:
-            status.router = await read_router(session, base_url)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            status.router = RouterStatus(error=f"{type(exc).__name__}: {exc}")
+        if status.healthy:  # a backend that does not answer says so itself, router or not
+            try:
+                status.router = await read_router(session, base_url)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                status.router = RouterStatus(error=f"{type(exc).__name__}: {exc}")
         if status.error is None and status.running is not None:
             try:
                 status.instances = await discover_instances(session, base_url, timeout_s)
@@ -135,10 +137,6 @@ def check_fleet(base_url: str, api_key: str, timeout_s: float = 5.0) -> BackendS
     return asyncio.run(check_fleet_async(base_url, api_key, timeout_s))
 
 
-def _number(value: float | None) -> str:
-    return "?" if value is None else f"{value:g}"
-
-
 def format_status(status: BackendStatus) -> str:
     router = format_router(status.router) if status.router is not None else []
     return "\n".join([_format_backend(status), *router])
@@ -150,20 +148,20 @@ def _format_backend(status: BackendStatus) -> str:
         return f"{mark} {status.base_url}  {status.error}"
     head = f"{mark} {status.base_url}  models={','.join(status.models) or '-'}"
     if len(status.instances) <= 1:  # a single server: its own queue is the backend's
-        queue = f"running={_number(status.running)} waiting={_number(status.waiting)}"
+        queue = f"running={shown_number(status.running)} waiting={shown_number(status.waiting)}"
         kv = status.instances[0].kv_usage if status.instances else None
         return f"{head}  {queue}" + (f" kv={kv:.0%}" if kv is not None else "")
     running = sum(i.running for i in status.instances)
     waiting = sum(i.waiting for i in status.instances)
     lines = [
         f"{head}  {len(status.instances)} instances behind it: "
-        f"running={_number(running)} waiting={_number(waiting)} in all"
+        f"running={shown_number(running)} waiting={shown_number(waiting)} in all"
     ]
     width = max(len(i.name) for i in status.instances)
     for instance in status.instances:
         kv = "?" if instance.kv_usage is None else f"{instance.kv_usage:.0%}"
         lines.append(
-            f"    ✓ {instance.name:<{width}}  running={_number(instance.running)} "
-            f"waiting={_number(instance.waiting)} kv={kv}"
+            f"    ✓ {instance.name:<{width}}  running={shown_number(instance.running)} "
+            f"waiting={shown_number(instance.waiting)} kv={kv}"
         )
     return "\n".join(lines)

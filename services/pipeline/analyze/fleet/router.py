@@ -98,19 +98,20 @@ def _circuit(state: float | None) -> str | None:
     return CIRCUIT_STATES.get(int(state), f"{state:g}") if math.isfinite(state) else f"{state:g}"
 
 
-def _number(value: float | None) -> str:
+def shown_number(value: float | None) -> str:
+    """A count or gauge for a status line: `?` when unknown (analyze check's lines use it too)."""
     return "?" if value is None else f"{value:g}"
 
 
 def format_router(status: RouterStatus, indent: str = "    ") -> list[str]:
     """Lines for `analyze check` / `make status`: the router's readiness, then one line per instance."""
-    counts = f"{_number(status.healthy_workers)}/{_number(status.total_workers)} instances healthy"
+    counts = f"{shown_number(status.healthy_workers)}/{shown_number(status.total_workers)} instances healthy"
     head = f"{indent}router: {'ready' if status.ready else 'NOT ready'}, {counts}"
     lines = [head + (f"  ({status.error})" if status.error else "")]
     for worker in status.workers:
         mark = {True: "✓", False: "✗", None: "?"}[worker.healthy]
         lines.append(
             f"{indent}  {mark} {worker.url}  circuit={worker.circuit or '?'} "
-            f"processed={_number(worker.processed)}"
+            f"processed={shown_number(worker.processed)}"
         )
     return lines
