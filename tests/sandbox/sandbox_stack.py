@@ -10,7 +10,8 @@ from pathlib import Path
 
 from sandbox.testing import Sandbox, compose_sandbox
 
-from tests.stack.compose_stack import build_images, require_docker_engine
+from tests.image_builds import build_images
+from tests.stack.compose_stack import require_docker_engine
 from tests.stack.stack_helpers import REPO
 
 SECRET = f"sbx-secret-{uuid.uuid4().hex}"

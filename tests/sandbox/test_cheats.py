@@ -7,7 +7,7 @@ import pytest
 from .sandbox_stack import Sandbox
 from .shapes import ADD_TEST, humaneval, script, stdio
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.images("sandbox")]
 
 WRONG = "def add(a, b):\n    return 0\n"
 # A result line as the harness writes one, but without this run's nonce, on every fd it could be.

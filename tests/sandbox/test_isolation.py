@@ -12,7 +12,7 @@ import pytest
 from .sandbox_stack import SECRET, Sandbox
 from .shapes import GOOD, script
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.images("sandbox")]
 
 
 def holds(box: Sandbox, probe: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 from .sandbox_stack import Sandbox
 from .shapes import GOOD, script, stdio
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.images("sandbox")]
 
 FORK_BOMB = """
 import os

@@ -10,7 +10,7 @@ import pytest
 from .sandbox_stack import Sandbox
 from .shapes import GOOD, assertions, humaneval, script, stdio
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.images("sandbox")]
 
 DOUBLE_PY = "n = int(input())\nprint(n * 2)\n"
 DOUBLE_JS = "const n = Number(require('fs').readFileSync(0, 'utf8'));\nconsole.log(n * 2);\n"

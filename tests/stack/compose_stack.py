@@ -16,7 +16,6 @@ from tests.prereq import missing
 
 from .stack_helpers import REPO, request, wait_for
 
-BUILD_TIMEOUT_S = 1800
 HEALTH_DEADLINE_S = 180
 # Run inside a simulator container (it has python3, not necessarily curl): argv URL BODY KEY, prints the
 # status line then the body. GET when BODY is empty, else POST.
@@ -45,24 +44,6 @@ def require_docker_engine() -> None:
         missing(
             "a Docker engine", f"{info.stderr.decode().strip()[:300]}; scripts/docker-env.sh up starts one"
         )
-
-
-_built: set[str] = set()
-
-
-def build_images(*names: str) -> None:
-    """scripts/build-images.sh NAME...: a no-op when the images are up to date."""
-    missing = [n for n in names if n not in _built]
-    if not missing:
-        return
-    result = subprocess.run(
-        [str(REPO / "scripts" / "build-images.sh"), *missing],
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_S,
-    )
-    assert result.returncode == 0, f"build-images.sh {' '.join(missing)} failed:\n{result.stderr[-3000:]}"
-    _built.update(missing)
 
 
 @dataclass

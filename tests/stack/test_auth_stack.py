@@ -10,9 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.image_builds import build_images
+
 from .compose_stack import (
     Stack,
-    build_images,
     chat_body,
     read_jsonl,
     require_docker_engine,
@@ -21,7 +22,12 @@ from .compose_stack import (
 )
 from .stack_helpers import UNGUARDED_VLLM_PATHS, request
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.images("vllm-sim", "nginx", "pipeline", "sandbox"),
+    pytest.mark.slow,
+    pytest.mark.timeout(600),
+]
 KEY = "sk-test-fleet"
 SETTINGS = {"VLLM_API_KEY": KEY, "SIM_TIME_SCALE": "0.02"}
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from .compose_stack import BUILD_TIMEOUT_S, require_docker_engine
+from tests.image_builds import BUILD_TIMEOUT_S
+
+from .compose_stack import require_docker_engine
 from .stack_helpers import REPO
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

@@ -10,10 +10,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from .compose_stack import Stack, build_images, make_stack, read_jsonl, require_docker_engine, write_tasks
+from tests.image_builds import build_images
+
+from .compose_stack import Stack, make_stack, read_jsonl, require_docker_engine, write_tasks
 from .stack_helpers import UNGUARDED_VLLM_PATHS, request
 
-pytestmark = [pytest.mark.docker, pytest.mark.vllm_cpu, pytest.mark.slow, pytest.mark.timeout(1800)]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.images("vllm-cpu", "nginx", "pipeline", "sandbox"),
+    pytest.mark.vllm_cpu,
+    pytest.mark.slow,
+    pytest.mark.timeout(1800),
+]
 # compose/cpu.yml's default served name: the job must ask for it without being told.
 SERVED_MODEL_NAME = "smollm2-135m-instruct"
 KEY = "sk-cpu-stack"

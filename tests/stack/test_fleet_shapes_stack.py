@@ -15,10 +15,17 @@ from collections import Counter
 
 import pytest
 
-from .compose_stack import build_images, make_stack, read_jsonl, require_docker_engine, write_tasks
+from tests.image_builds import build_images
+
+from .compose_stack import make_stack, read_jsonl, require_docker_engine, write_tasks
 from .stack_helpers import REPO
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.images("vllm-sim", "nginx", "pipeline", "sandbox"),
+    pytest.mark.slow,
+    pytest.mark.timeout(600),
+]
 SETTINGS = {"SIM_TIME_SCALE": "0", "SIM_HEALTH_INTERVAL": "1s", "MAX_NUM_SEQS": "8"}
 
 

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.image_builds import build_images
+
 from .compose_stack import (
     Stack,
-    build_images,
     chat_body,
     make_stack,
     read_jsonl,
@@ -25,7 +26,12 @@ from .compose_stack import (
 )
 from .stack_helpers import UNGUARDED_VLLM_PATHS, load_script, request, wait_for
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.images("vllm-sim", "vllm-router", "pipeline", "sandbox"),
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+]
 FILES = ["docker-compose.yml", "compose/sim.yml", "compose/router.yml"]  # the Makefile's, LB=vllm-router
 INSTANCES = ["vllm-1", "vllm-2"]
 KEY = "sk-test-router"

@@ -14,10 +14,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from .compose_stack import Stack, build_images, make_stack, read_jsonl, require_docker_engine, write_tasks
+from tests.image_builds import build_images
+
+from .compose_stack import Stack, make_stack, read_jsonl, require_docker_engine, write_tasks
 from .stack_helpers import wait_for
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.images("vllm-sim", "nginx", "pipeline", "sandbox"),
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+]
 FILES = ["docker-compose.yml", "compose/sim.yml"]
 INSTANCES = [f"vllm-{i}" for i in range(1, 5)]
 SETTINGS = {

@@ -8,9 +8,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from .compose_stack import Stack, build_images, read_jsonl, require_docker_engine, sim_pair_stack, write_tasks
+from tests.image_builds import build_images
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(600)]
+from .compose_stack import Stack, read_jsonl, require_docker_engine, sim_pair_stack, write_tasks
+
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.images("vllm-sim", "nginx", "pipeline", "sandbox"),
+    pytest.mark.slow,
+    pytest.mark.timeout(600),
+]
 # without the wait, 503s with Retry-After 1 s spend each task's 5 retries in about 5 s
 SETTINGS = {"SIM_STARTUP_DELAY": "20", "SIM_TIME_SCALE": "0.05"}
 

@@ -17,18 +17,23 @@ import pytest
 from vllm_sim.testing import free_port
 
 from tests.analyze.sim_runs import finished_requests
+from tests.image_builds import build_images
 
 from .compose_stack import (
     SIM_FILES,
     Stack,
-    build_images,
     make_stack,
     read_jsonl,
     require_docker_engine,
     write_tasks,
 )
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.images("vllm-sim", "nginx", "vllm-router", "pipeline", "sandbox"),
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+]
 SIM = {
     "SIM_TIME_SCALE": "0.02",
     "SIM_OUTPUT_LEN": "fixed:60",

@@ -19,6 +19,8 @@ HUMANEVAL = {"test": "def check(candidate):\n    assert candidate(2, 3) == 5\n",
 # make_task's four codes: a + b, a - b, sum([a, b]), a lambda: the second fails check()
 EXPECTED = {"c0": "passed", "c1": "failed", "c2": "passed", "c3": "passed"}
 SAMPLE = Path(__file__).resolve().parents[3] / "data" / "tasks.jsonl"
+# The sandbox_address fixture's image, built in the background from the start of the session.
+pytestmark = pytest.mark.images("sandbox")
 
 
 def judge(tmp_path: Path, url: str, **overrides: object) -> tuple[object, str]:
