@@ -44,12 +44,15 @@ class Prebuild:
 
     def __init__(self, names: list[str]) -> None:
         self.names = names
-        self.built: set[str] = set()
         self._done = {name: threading.Event() for name in names}
         self._finished = threading.Event()
         self._process: subprocess.Popen[bytes] | None = None
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="image-prebuild", daemon=True)
+
+    @property
+    def built(self) -> set[str]:
+        return {name for name, done in self._done.items() if done.is_set()}
 
     def start(self) -> None:
         self._thread.start()
@@ -61,7 +64,6 @@ class Prebuild:
                 for name in self.names:
                     if self._stopping or not self._build(name, log):
                         break
-                    self.built.add(name)
                     self._done[name].set()
         finally:
             self._finished.set()
@@ -88,13 +90,13 @@ class Prebuild:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
 
-    def wait_for(self, names: Iterable[str]) -> set[str]:
+    def wait_for(self, names: list[str]) -> set[str]:
         """Block until each of NAMES is built or the thread has stopped; the ones it built."""
         for name in names:
             if name in self._done:
                 while not (self._done[name].wait(timeout=0.2) or self._finished.is_set()):
                     pass
-        return {name for name in names if name in self.built}
+        return self.built.intersection(names)
 
     def settle(self) -> None:
         """Wait for the whole background run to end, so a foreground build never races it."""
